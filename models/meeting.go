@@ -1,0 +1,40 @@
+package models
+
+import "time"
+
+// Fetch states of a meeting instance.
+const (
+	FetchPending  = "pending"  // waiting for its fetch job
+	FetchFetching = "fetching" // a worker is pulling participants
+	FetchFetched  = "fetched"  // every segment is stored
+	FetchFailed   = "failed"   // gave up; LastError says why
+)
+
+// Meeting is one instance of a Zoom meeting or webinar, keyed by its UUID.
+// The meeting number groups instances into a series.
+type Meeting struct {
+	ID            uint64 `gorm:"primaryKey"`
+	UUID          string `gorm:"size:128;not null;uniqueIndex"`
+	MeetingNumber int64  `gorm:"not null;index"`
+	Webinar       bool   `gorm:"not null;default:false"`
+	Topic         string
+	HostID        string `gorm:"size:128"`
+	HostName      string
+	HostEmail     string
+	Type          int
+	StartTime     time.Time  `gorm:"not null;index"`
+	EndTime       *time.Time // nil while live or unknown
+	Timezone      string     `gorm:"size:64"`
+	AccountID     string     `gorm:"size:128"`
+
+	FetchStatus   string `gorm:"size:16;not null;default:pending;index"`
+	FetchAttempts int    `gorm:"not null;default:0"`
+	LastError     string
+	Source        string     `gorm:"size:16"` // participants API that answered
+	FetchedAt     *time.Time
+	People        int `gorm:"not null;default:0"` // distinct persons, set on fetch
+	SegmentCount  int `gorm:"not null;default:0"`
+
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
