@@ -30,7 +30,7 @@ type Meeting struct {
 	FetchStatus   string `gorm:"size:16;not null;default:pending;index"`
 	FetchAttempts int    `gorm:"not null;default:0"`
 	LastError     string
-	Source        string     `gorm:"size:16"` // participants API that answered
+	Source        string `gorm:"size:16"` // participants API that answered
 	FetchedAt     *time.Time
 	People        int `gorm:"not null;default:0"` // distinct persons, set on fetch
 	SegmentCount  int `gorm:"not null;default:0"`

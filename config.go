@@ -1,0 +1,173 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"rollcall/zoom"
+)
+
+// Config is every setting of DESIGN.md §3, read once from the environment.
+type Config struct {
+	Addr           string
+	Database       string
+	BaseURL        *url.URL
+	AdminEmail     string
+	AdminPassword  string
+	Timezone       *time.Location
+	FetchDelay     time.Duration
+	NotReadyRetry  time.Duration
+	LateAfter      time.Duration
+	EarlyBefore    time.Duration
+	PresentPercent float64
+	Retention      time.Duration
+	WebhookSecret  string
+	Zoom           zoom.Config
+
+	// Tuning beyond DESIGN.md §3.
+	Workers    int           // ROLLCALL_WORKERS: concurrent fetches [4]
+	JobTimeout time.Duration // ROLLCALL_JOB_TIMEOUT: one fetch attempt [5m]
+	LogLevel   slog.Level    // ROLLCALL_LOG_LEVEL: debug, info, warn, error [info]
+}
+
+// loadConfig reads and validates the settings. Each bad setting gives one
+// line naming it; all of them are reported at once.
+func loadConfig(getenv func(string) string) (Config, error) {
+	p := settings{getenv: getenv}
+	c := Config{
+		Addr:           p.str("ROLLCALL_ADDR", ":8080"),
+		Database:       p.str("ROLLCALL_DATABASE", "rollcall.db"),
+		BaseURL:        p.url("ROLLCALL_BASE_URL", "http://localhost:8080"),
+		AdminEmail:     p.str("ROLLCALL_ADMIN_EMAIL", ""),
+		AdminPassword:  p.str("ROLLCALL_ADMIN_PASSWORD", ""),
+		Timezone:       p.zone("ROLLCALL_TIMEZONE", "UTC"),
+		FetchDelay:     p.duration("ROLLCALL_FETCH_DELAY", "2m", 0),
+		NotReadyRetry:  p.duration("ROLLCALL_NOT_READY_RETRY", "10s", time.Millisecond),
+		LateAfter:      p.duration("ROLLCALL_LATE_AFTER", "5m", 0),
+		EarlyBefore:    p.duration("ROLLCALL_EARLY_BEFORE", "5m", 0),
+		PresentPercent: p.percent("ROLLCALL_PRESENT_PERCENT", "75"),
+		Retention:      p.duration("ROLLCALL_RETENTION", "0", 0),
+		WebhookSecret:  p.str("ZOOM_WEBHOOK_SECRET_TOKEN", ""),
+		Zoom: zoom.Config{
+			AccountID:    p.str("ZOOM_ACCOUNT_ID", ""),
+			ClientID:     p.str("ZOOM_CLIENT_ID", ""),
+			ClientSecret: p.str("ZOOM_CLIENT_SECRET", ""),
+			APIURL:       p.url("ZOOM_API_URL", "https://api.zoom.us/v2").String(),
+			OAuthURL:     p.url("ZOOM_OAUTH_URL", "https://zoom.us/oauth/token").String(),
+			Source:       p.source("ZOOM_PARTICIPANTS_SOURCE", "auto"),
+		},
+		Workers:    p.count("ROLLCALL_WORKERS", "4"),
+		JobTimeout: p.duration("ROLLCALL_JOB_TIMEOUT", "5m", time.Second),
+		LogLevel:   p.level("ROLLCALL_LOG_LEVEL", "info"),
+	}
+	if (c.AdminEmail == "") != (c.AdminPassword == "") {
+		p.bad("ROLLCALL_ADMIN_EMAIL", "ROLLCALL_ADMIN_EMAIL and ROLLCALL_ADMIN_PASSWORD go together: set both or neither")
+	}
+	return c, errors.Join(p.errs...)
+}
+
+// requireZoom checks the settings that serving real Zoom traffic needs.
+func (c Config) requireZoom() error {
+	var errs []error
+	for _, s := range []struct{ name, val string }{
+		{"ZOOM_ACCOUNT_ID", c.Zoom.AccountID},
+		{"ZOOM_CLIENT_ID", c.Zoom.ClientID},
+		{"ZOOM_CLIENT_SECRET", c.Zoom.ClientSecret},
+		{"ZOOM_WEBHOOK_SECRET_TOKEN", c.WebhookSecret},
+	} {
+		if s.val == "" {
+			errs = append(errs, fmt.Errorf("%s is not set (see README: Deploying)", s.name))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// settings reads environment variables and collects one error per bad one.
+type settings struct {
+	getenv func(string) string
+	errs   []error
+}
+
+func (p *settings) str(name, def string) string {
+	if v := strings.TrimSpace(p.getenv(name)); v != "" {
+		return v
+	}
+	return def
+}
+
+func (p *settings) bad(name, format string, args ...any) {
+	p.errs = append(p.errs, fmt.Errorf("%s: "+format, append([]any{name}, args...)...))
+}
+
+func (p *settings) duration(name, def string, least time.Duration) time.Duration {
+	v := p.str(name, def)
+	d, err := time.ParseDuration(v)
+	if err != nil || d < least {
+		p.bad(name, "%q is not a duration of at least %s (write it like 90s, 2m or 8760h)", v, least)
+		return 0
+	}
+	return d
+}
+
+func (p *settings) url(name, def string) *url.URL {
+	v := p.str(name, def)
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		p.bad(name, "%q is not an http(s) URL", v)
+		return &url.URL{}
+	}
+	return u
+}
+
+func (p *settings) zone(name, def string) *time.Location {
+	v := p.str(name, def)
+	loc, err := time.LoadLocation(v)
+	if err != nil {
+		p.bad(name, "%q is not an IANA time zone (such as Europe/Berlin)", v)
+		return time.UTC
+	}
+	return loc
+}
+
+func (p *settings) percent(name, def string) float64 {
+	v := p.str(name, def)
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil || f < 0 || f > 100 {
+		p.bad(name, "%q is not a percentage from 0 to 100", v)
+		return 0
+	}
+	return f
+}
+
+func (p *settings) count(name, def string) int {
+	v := p.str(name, def)
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > 1000 {
+		p.bad(name, "%q is not a whole number from 1 to 1000", v)
+		return 1
+	}
+	return n
+}
+
+func (p *settings) source(name, def string) zoom.Source {
+	v := p.str(name, def)
+	s, err := zoom.ParseSource(v)
+	if err != nil {
+		p.bad(name, "%q is not one of auto, dashboard, report", v)
+	}
+	return s
+}
+
+func (p *settings) level(name, def string) slog.Level {
+	v := p.str(name, def)
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(v)); err != nil {
+		p.bad(name, "%q is not one of debug, info, warn, error", v)
+	}
+	return l
+}

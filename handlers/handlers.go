@@ -1,0 +1,98 @@
+// Package handlers is rollcall's HTTP surface on Gin: the Zoom webhook, the
+// health probes and (later) the managers' pages. Every route is in routes.go.
+package handlers
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"rollcall/jobs"
+	"rollcall/models"
+	"rollcall/zoom"
+)
+
+// Queue is what the handlers need of the job queue: *jobs.Queue.
+type Queue interface {
+	Accept(ctx context.Context, ev zoom.Event) (jobs.Intake, error)
+	Refetch(ctx context.Context, meetingID uint64) (bool, error)
+}
+
+var _ Queue = (*jobs.Queue)(nil)
+
+// Config is what the handlers need of rollcall's settings.
+type Config struct {
+	// WebhookSecret is the Zoom app's Secret Token that signs webhooks.
+	WebhookSecret string
+	// WebhookTimeout bounds storing one webhook, so Zoom (which waits 3 s)
+	// gets a 503 to redeliver rather than a timeout. Default 2.5s.
+	WebhookTimeout time.Duration
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// Handlers serves rollcall's routes.
+type Handlers struct {
+	store *models.Store
+	queue Queue
+	cfg   Config
+	log   *slog.Logger
+}
+
+// New returns the handlers over store and queue.
+func New(store *models.Store, queue Queue, cfg Config, log *slog.Logger) *Handlers {
+	if cfg.WebhookTimeout <= 0 {
+		cfg.WebhookTimeout = 2500 * time.Millisecond
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Handlers{store: store, queue: queue, cfg: cfg, log: log}
+}
+
+// httpError is an error with the status and the message its client sees.
+type httpError struct {
+	status int
+	msg    string
+	cause  error
+}
+
+func (e *httpError) Error() string {
+	if e.cause != nil {
+		return e.msg + ": " + e.cause.Error()
+	}
+	return e.msg
+}
+
+func (e *httpError) Unwrap() error { return e.cause }
+
+func errStatus(status int, msg string, cause error) error {
+	return &httpError{status: status, msg: msg, cause: cause}
+}
+
+// fail is the one error path: it maps err to a status, logs what the client
+// does not see, and answers with a short message.
+func (h *Handlers) fail(c *gin.Context, err error) {
+	status, msg := http.StatusInternalServerError, "internal error"
+	var he *httpError
+	switch {
+	case errors.As(err, &he):
+		status, msg = he.status, he.msg
+	case errors.Is(err, models.ErrNotFound):
+		status, msg = http.StatusNotFound, "not found"
+	}
+	level := slog.LevelInfo
+	if status >= 500 {
+		level = slog.LevelError
+	}
+	h.log.Log(c.Request.Context(), level, "request failed",
+		"method", c.Request.Method, "path", c.Request.URL.Path, "status", status, "error", err)
+	c.AbortWithStatusJSON(status, gin.H{"error": msg})
+}

@@ -1,0 +1,218 @@
+package jobs
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"rollcall/models"
+	"rollcall/zoom"
+)
+
+// FetchParticipantsArgs asks for the participants of one meeting instance.
+// Jobs are unique by these args while one is waiting or running.
+type FetchParticipantsArgs struct {
+	MeetingID uint64 `json:"meeting_id" river:"unique"`
+	UUID      string `json:"uuid" river:"unique"`
+}
+
+// Kind is the job's stable name in the queue table.
+func (FetchParticipantsArgs) Kind() string { return "fetch_participants" }
+
+// FetchWorker pulls every participant of a meeting instance from Zoom and
+// stores them, replacing an earlier fetch atomically.
+type FetchWorker struct {
+	river.WorkerDefaults[FetchParticipantsArgs]
+	store *models.Store
+	src   ParticipantSource
+	cfg   Config
+	log   *slog.Logger
+}
+
+// Timeout bounds one attempt.
+func (w *FetchWorker) Timeout(*river.Job[FetchParticipantsArgs]) time.Duration {
+	return w.cfg.JobTimeout
+}
+
+// Work runs one fetch attempt. Zoom's "not ready yet" and rate limits snooze
+// the job; bad credentials and missing permissions cancel it and mark the
+// meeting failed with Zoom's message; anything else is retried by River with
+// backoff until MaxAttempts, and the meeting is then marked failed.
+func (w *FetchWorker) Work(ctx context.Context, job *river.Job[FetchParticipantsArgs]) error {
+	log := w.log.With("job_id", job.ID, "meeting_uuid", job.Args.UUID, "attempt", job.Attempt)
+	m, err := w.store.Meeting(ctx, job.Args.MeetingID)
+	if errors.Is(err, models.ErrNotFound) {
+		return river.JobCancel(err) // deleted meanwhile
+	}
+	if err != nil {
+		return err
+	}
+	if err := w.store.MarkFetching(ctx, m.ID); err != nil {
+		return err
+	}
+	err = w.fetch(ctx, m)
+	if err == nil {
+		return nil
+	}
+	return w.outcome(ctx, job, m, log, err)
+}
+
+func (w *FetchWorker) fetch(ctx context.Context, m models.Meeting) error {
+	if m.Topic == "" || m.EndTime == nil || m.StartTime.IsZero() || m.HostEmail == "" {
+		pm, err := w.src.PastMeeting(ctx, m.UUID)
+		switch {
+		case err == nil:
+			if err := w.store.FillMeetingDetails(ctx, m.ID, models.MeetingDetails{
+				Topic: pm.Topic, HostID: pm.HostID, HostName: pm.UserName, HostEmail: pm.UserEmail,
+				Type: pm.Type, StartTime: pm.StartTime, EndTime: pm.EndTime,
+			}); err != nil {
+				return err
+			}
+		case m.StartTime.IsZero() || m.EndTime == nil:
+			// Without a window attendance cannot be computed: this matters.
+			return fmt.Errorf("meeting details: %w", err)
+		default:
+			// Only cosmetic details were missing; the participants matter more.
+			w.log.Warn("past meeting details unavailable", "meeting_uuid", m.UUID, "error", err)
+		}
+	}
+	res, err := w.src.Participants(ctx, m.UUID)
+	if err != nil {
+		return err
+	}
+	if len(res.Participants) == 0 {
+		return errNoParticipants
+	}
+	segs := make([]models.Segment, len(res.Participants))
+	for i, p := range res.Participants {
+		segs[i] = segmentFrom(p)
+	}
+	return w.store.Tx(ctx, func(tx *models.Store) error {
+		return tx.ReplaceSegments(ctx, m.ID, string(res.Source), segs)
+	})
+}
+
+// errNoParticipants: Zoom answered but listed nobody, which right after a
+// meeting ends means its data is not processed yet.
+var errNoParticipants = errors.New("zoom listed no participants yet")
+
+func (w *FetchWorker) outcome(ctx context.Context, job *river.Job[FetchParticipantsArgs], m models.Meeting, log *slog.Logger, err error) error {
+	var rl *zoom.RateLimitError
+	switch {
+	case errors.Is(err, zoom.ErrMeetingNotReady), errors.Is(err, errNoParticipants):
+		deadline := job.CreatedAt.Add(w.cfg.FetchDelay + w.cfg.NotReadyGiveUp)
+		if time.Now().After(deadline) {
+			if errors.Is(err, errNoParticipants) {
+				// Zoom kept saying nobody attended: record exactly that.
+				log.Info("meeting has no participants", "error", err)
+				return w.store.Tx(ctx, func(tx *models.Store) error {
+					return tx.ReplaceSegments(ctx, m.ID, "", nil)
+				})
+			}
+			reason := fmt.Sprintf("Zoom still reports the meeting as not ready after %s: %v", w.cfg.NotReadyGiveUp, err)
+			return w.fail(ctx, m, log, reason, river.JobCancel(err))
+		}
+		wait := notReadyWait(w.cfg, snoozes(job))
+		log.Info("participants not ready, snoozing", "wait", wait, "error", err)
+		if err := w.store.MarkPending(ctx, m.ID, "waiting for Zoom: "+err.Error()); err != nil {
+			return err
+		}
+		return river.JobSnooze(wait)
+	case errors.As(err, &rl):
+		wait := rateLimitWait(rl, time.Now())
+		log.Warn("rate limited by Zoom, snoozing", "wait", wait, "error", err)
+		if err := w.store.MarkPending(ctx, m.ID, "rate limited by Zoom: "+err.Error()); err != nil {
+			return err
+		}
+		return river.JobSnooze(wait)
+	case errors.Is(err, zoom.ErrUnauthorized), errors.Is(err, zoom.ErrPermission):
+		return w.fail(ctx, m, log, err.Error(), river.JobCancel(err))
+	case job.Attempt >= job.MaxAttempts:
+		return w.fail(ctx, m, log, fmt.Sprintf("gave up after %d attempts: %v", job.Attempt, err), err)
+	default:
+		log.Warn("fetch failed, will retry", "error", err)
+		if err := w.store.MarkPending(ctx, m.ID, err.Error()); err != nil {
+			return err
+		}
+		return err
+	}
+}
+
+func (w *FetchWorker) fail(ctx context.Context, m models.Meeting, log *slog.Logger, reason string, jobErr error) error {
+	log.Error("fetch failed for good", "error", reason)
+	if err := w.store.MarkFailed(ctx, m.ID, reason); err != nil {
+		return err
+	}
+	return jobErr
+}
+
+func snoozes(job *river.Job[FetchParticipantsArgs]) int {
+	var md struct {
+		Snoozes int `json:"snoozes"`
+	}
+	_ = json.Unmarshal(job.Metadata, &md)
+	return md.Snoozes
+}
+
+// notReadyWait is the n-th wait for Zoom's data: NotReadyRetry doubled n
+// times, capped at NotReadyMaxWait.
+func notReadyWait(cfg Config, n int) time.Duration {
+	wait := cfg.NotReadyRetry
+	for i := 0; i < n && wait < cfg.NotReadyMaxWait; i++ {
+		wait *= 2
+	}
+	return min(wait, cfg.NotReadyMaxWait)
+}
+
+// rateLimitWait honours Zoom's Retry-After (seconds or a date); without one it
+// waits a minute. A little jitter keeps many snoozed jobs from waking at once.
+func rateLimitWait(rl *zoom.RateLimitError, now time.Time) time.Duration {
+	wait := time.Minute
+	switch {
+	case rl.RetryAfter > 0:
+		wait = rl.RetryAfter
+	case !rl.Until.IsZero():
+		wait = max(rl.Until.Sub(now), time.Second)
+	}
+	return wait + rand.N(wait/10+time.Second)
+}
+
+// segmentFrom turns one Zoom participant row into a stored segment.
+func segmentFrom(p zoom.Participant) models.Segment {
+	raw := string(p.Raw)
+	if raw == "" {
+		b, _ := json.Marshal(p)
+		raw = string(b)
+	}
+	s := models.Segment{
+		ParticipantID:     p.ID,
+		UserID:            p.UserID,
+		ParticipantUUID:   p.ParticipantUUID,
+		ParticipantUserID: p.ParticipantUserID,
+		RegistrantID:      p.RegistrantID,
+		CustomerKey:       p.CustomerKey,
+		Name:              p.DisplayName(),
+		Email:             p.EmailAddress(),
+		JoinTime:          p.JoinTime.UTC(),
+		LeaveReason:       p.LeaveReason,
+		Status:            p.Status,
+		Role:              p.Role,
+		Device:            p.Device,
+		OS:                p.OS,
+		Location:          p.Location,
+		IPAddress:         p.IPAddress,
+		Raw:               raw,
+	}
+	if p.LeaveTime != nil {
+		t := p.LeaveTime.UTC()
+		s.LeaveTime = &t
+	}
+	s.PersonKey = s.Key()
+	return s
+}

@@ -1,0 +1,226 @@
+// Package jobs holds rollcall's durable background work on River: fetching a
+// meeting instance's participants from Zoom, and re-queueing fetches that a
+// crash or an outage left behind.
+package jobs
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/riverqueue/river/rivermigrate"
+	"github.com/riverqueue/river/rivertype"
+
+	"rollcall/models"
+	"rollcall/zoom"
+)
+
+// ParticipantSource is what the fetch worker needs of Zoom: *zoom.Client.
+type ParticipantSource interface {
+	Participants(ctx context.Context, meetingUUID string) (zoom.ParticipantsResult, error)
+	PastMeeting(ctx context.Context, meetingUUID string) (zoom.PastMeeting, error)
+}
+
+var _ ParticipantSource = (*zoom.Client)(nil)
+
+// Config tunes the queue. Zero values take the defaults in brackets.
+type Config struct {
+	// FetchDelay is the wait after meeting.ended before the first fetch [2m].
+	FetchDelay time.Duration
+	// NotReadyRetry is the first wait after Zoom says the data is not ready;
+	// it doubles up to NotReadyMaxWait [10s, 5m].
+	NotReadyRetry   time.Duration
+	NotReadyMaxWait time.Duration
+	// NotReadyGiveUp is how long after the first planned fetch rollcall keeps
+	// asking before it records the meeting as failed [1h].
+	NotReadyGiveUp time.Duration
+	// Workers is how many fetches run at once [4].
+	Workers int
+	// JobTimeout bounds one fetch attempt [5m]. A job still marked running
+	// after JobTimeout plus RescueAfter (a crashed process) is retried.
+	JobTimeout  time.Duration
+	RescueAfter time.Duration
+	// ReconcileEvery is how often stale pending meetings are re-queued [5m].
+	ReconcileEvery time.Duration
+	// MaxAttempts is how many times a transient failure is retried [12].
+	MaxAttempts int
+}
+
+func (c *Config) defaults() {
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	def(&c.FetchDelay, 2*time.Minute)
+	def(&c.NotReadyRetry, 10*time.Second)
+	def(&c.NotReadyMaxWait, 5*time.Minute)
+	def(&c.NotReadyGiveUp, time.Hour)
+	def(&c.JobTimeout, 5*time.Minute)
+	def(&c.RescueAfter, time.Minute)
+	def(&c.ReconcileEvery, 5*time.Minute)
+	if c.Workers <= 0 {
+		c.Workers = 4
+	}
+	if c.MaxAttempts <= 0 {
+		c.MaxAttempts = 12
+	}
+}
+
+// Queue is rollcall's River client with its workers.
+type Queue struct {
+	river *river.Client[*sql.Tx]
+	store *models.Store
+	cfg   Config
+	log   *slog.Logger
+}
+
+func driverFor(store *models.Store) (riverdriver.Driver[*sql.Tx], error) {
+	switch store.Dialect {
+	case models.DialectSQLite:
+		return riversqlite.New(store.QueueSQL), nil
+	default:
+		return nil, fmt.Errorf("jobs: no queue driver for %s", store.Dialect)
+	}
+}
+
+// Migrate runs River's own migrations on the store's database.
+func Migrate(ctx context.Context, store *models.Store, log *slog.Logger) error {
+	drv, err := driverFor(store)
+	if err != nil {
+		return err
+	}
+	m, err := rivermigrate.New(drv, &rivermigrate.Config{Logger: quiet(log)})
+	if err != nil {
+		return fmt.Errorf("jobs: migrate: %w", err)
+	}
+	if _, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
+		return fmt.Errorf("jobs: migrate: %w", err)
+	}
+	return nil
+}
+
+// quiet keeps River's chatter at warnings and above.
+func quiet(log *slog.Logger) *slog.Logger {
+	if log == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return slog.New(levelFilter{log.Handler(), slog.LevelWarn})
+}
+
+type levelFilter struct {
+	slog.Handler
+	min slog.Level
+}
+
+func (f levelFilter) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= f.min && f.Handler.Enabled(ctx, l)
+}
+
+// New builds the queue. src may be nil for a process that only enqueues
+// (such as `rollcall migrate`); then no workers run.
+func New(store *models.Store, src ParticipantSource, cfg Config, log *slog.Logger) (*Queue, error) {
+	cfg.defaults()
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	drv, err := driverFor(store)
+	if err != nil {
+		return nil, err
+	}
+	q := &Queue{store: store, cfg: cfg, log: log}
+	rc := &river.Config{
+		Logger:               quiet(log),
+		MaxAttempts:          cfg.MaxAttempts,
+		JobTimeout:           cfg.JobTimeout,
+		RescueStuckJobsAfter: cfg.JobTimeout + cfg.RescueAfter,
+		// Few workers on a small queue: poll often so a due job starts promptly.
+		FetchCooldown:     20 * time.Millisecond,
+		FetchPollInterval: 200 * time.Millisecond,
+	}
+	if src != nil {
+		workers := river.NewWorkers()
+		river.AddWorker(workers, &FetchWorker{store: store, src: src, cfg: cfg, log: log})
+		river.AddWorker(workers, &ReconcileWorker{queue: q})
+		rc.Workers = workers
+		rc.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}}
+		rc.PeriodicJobs = []*river.PeriodicJob{
+			river.NewPeriodicJob(river.PeriodicInterval(cfg.ReconcileEvery),
+				func() (river.JobArgs, *river.InsertOpts) { return ReconcileArgs{}, nil },
+				&river.PeriodicJobOpts{RunOnStart: true}),
+		}
+	}
+	client, err := river.NewClient(drv, rc)
+	if err != nil {
+		return nil, fmt.Errorf("jobs: new queue: %w", err)
+	}
+	q.river = client
+	return q, nil
+}
+
+// Start starts working jobs until ctx ends or Stop is called.
+func (q *Queue) Start(ctx context.Context) error {
+	if err := q.river.Start(ctx); err != nil {
+		return fmt.Errorf("jobs: start: %w", err)
+	}
+	return nil
+}
+
+// Stop lets running fetches finish (soft stop) until ctx ends, then cancels them.
+func (q *Queue) Stop(ctx context.Context) error {
+	err := q.river.Stop(ctx)
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		hard, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		return q.river.StopAndCancel(hard)
+	}
+	return err
+}
+
+// fetchUnique keeps one live fetch per meeting: a duplicate enqueue while one
+// is waiting or running is skipped, while a new fetch after a finished one
+// (an admin's re-fetch) is allowed.
+var fetchUnique = river.UniqueOpts{
+	ByArgs: true,
+	ByState: []rivertype.JobState{
+		rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRunning,
+		rivertype.JobStateRetryable, rivertype.JobStateScheduled,
+	},
+}
+
+// EnqueueFetchTx queues a fetch of meeting m inside tx (a Store from
+// models.Store.Tx), due after delay. It reports whether a new job was queued
+// (false when one is already waiting or running).
+func (q *Queue) EnqueueFetchTx(ctx context.Context, tx *models.Store, m models.Meeting, delay time.Duration) (bool, error) {
+	opts := &river.InsertOpts{UniqueOpts: fetchUnique}
+	if delay > 0 {
+		opts.ScheduledAt = time.Now().Add(delay)
+	}
+	res, err := q.river.InsertTx(ctx, tx.SQLTx(), FetchParticipantsArgs{MeetingID: m.ID, UUID: m.UUID}, opts)
+	if err != nil {
+		return false, fmt.Errorf("jobs: enqueue fetch of %s: %w", m.UUID, err)
+	}
+	return !res.UniqueSkippedAsDuplicate, nil
+}
+
+// Refetch queues a new fetch of meeting id now (an admin's request).
+func (q *Queue) Refetch(ctx context.Context, id uint64) (queued bool, err error) {
+	err = q.store.Tx(ctx, func(tx *models.Store) error {
+		m, err := tx.Meeting(ctx, id)
+		if err != nil {
+			return err
+		}
+		queued, err = q.EnqueueFetchTx(ctx, tx, m, 0)
+		if err != nil || !queued {
+			return err
+		}
+		return tx.MarkPending(ctx, id, "")
+	})
+	return queued, err
+}

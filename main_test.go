@@ -1,0 +1,257 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"rollcall/models"
+	"rollcall/zoom/zoomtest"
+)
+
+// app is rollcall started by run() on a free loopback port.
+type app struct {
+	URL    string
+	DBPath string
+	fake   *zoomtest.Server
+	cancel context.CancelFunc
+	done   chan error
+}
+
+// startApp boots the real app against fake with the settings env (on top
+// of test defaults), and waits until /readyz answers.
+func startApp(t *testing.T, fake *zoomtest.Server, env map[string]string) *app {
+	t.Helper()
+	dbPath := filepath.Join(t.TempDir(), "rollcall.db")
+	vars := map[string]string{
+		"ROLLCALL_ADDR":             "127.0.0.1:0",
+		"ROLLCALL_DATABASE":         dbPath,
+		"ROLLCALL_FETCH_DELAY":      "0s",
+		"ROLLCALL_NOT_READY_RETRY":  "50ms",
+		"ROLLCALL_LOG_LEVEL":        "warn",
+		"ZOOM_ACCOUNT_ID":           fake.AccountID,
+		"ZOOM_CLIENT_ID":            fake.ClientID,
+		"ZOOM_CLIENT_SECRET":        fake.ClientSecret,
+		"ZOOM_WEBHOOK_SECRET_TOKEN": fake.WebhookSecret,
+		"ZOOM_API_URL":              fake.APIURL(),
+		"ZOOM_OAUTH_URL":            fake.OAuthURL(),
+	}
+	for k, v := range env {
+		vars[k] = v
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	a := &app{DBPath: dbPath, fake: fake, cancel: cancel, done: make(chan error, 1)}
+	go func() {
+		err := run(ctx, []string{"rollcall", "serve"}, func(k string) string { return vars[k] }, pw, testLogWriter{t})
+		pw.Close()
+		a.done <- err
+	}()
+	urls := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(pr)
+		for sc.Scan() {
+			if u, ok := strings.CutPrefix(sc.Text(), "rollcall listening on "); ok {
+				urls <- u
+			}
+		}
+	}()
+	select {
+	case a.URL = <-urls:
+	case err := <-a.done:
+		t.Fatalf("rollcall exited at start: %v", err)
+	case <-time.After(20 * time.Second):
+		t.Fatal("rollcall did not start in 20s")
+	}
+	t.Cleanup(a.stop)
+	require.Eventually(t, func() bool {
+		res, err := http.Get(a.URL + "/readyz")
+		if err != nil {
+			return false
+		}
+		res.Body.Close()
+		return res.StatusCode == http.StatusOK
+	}, 10*time.Second, 20*time.Millisecond)
+	return a
+}
+
+func (a *app) stop() {
+	if a.cancel == nil {
+		return
+	}
+	a.cancel()
+	a.cancel = nil
+	<-a.done
+}
+
+// testLogWriter sends the app's log to the test log.
+type testLogWriter struct{ t *testing.T }
+
+func (w testLogWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
+}
+
+// postEnded posts a signed meeting.ended for m and returns the status.
+func (a *app) postEnded(t *testing.T, m zoomtest.Meeting) int {
+	t.Helper()
+	req, err := zoomtest.SignedWebhook(a.URL+"/webhooks/zoom", a.fake.WebhookSecret,
+		zoomtest.MeetingEndedBody(m, m.End), time.Now())
+	require.NoError(t, err)
+	res, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer res.Body.Close()
+	_, _ = io.Copy(io.Discard, res.Body)
+	return res.StatusCode
+}
+
+// openDB opens the app's database beside it (WAL lets both read).
+func (a *app) openDB(t *testing.T) *models.Store {
+	t.Helper()
+	s, err := models.Open(context.Background(), a.DBPath, nil)
+	require.NoError(t, err)
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// waitFetched waits until the meeting with uuid is fetched or failed.
+func waitFetched(t *testing.T, s *models.Store, uuid string, within time.Duration) models.Meeting {
+	t.Helper()
+	var m models.Meeting
+	require.Eventually(t, func() bool {
+		var err error
+		m, err = s.MeetingByUUID(context.Background(), uuid)
+		return err == nil && (m.FetchStatus == models.FetchFetched || m.FetchStatus == models.FetchFailed)
+	}, within, 20*time.Millisecond, "meeting %s not fetched; last state %+v", uuid, m)
+	return m
+}
+
+// assertStoredExactly checks that the stored segments of uuid are exactly
+// the fake's participant rows, each once, in Zoom's order.
+func assertStoredExactly(t *testing.T, s *models.Store, m zoomtest.Meeting) {
+	t.Helper()
+	ctx := context.Background()
+	stored, err := s.MeetingByUUID(ctx, m.UUID)
+	require.NoError(t, err)
+	require.Equal(t, models.FetchFetched, stored.FetchStatus, "last error: %s", stored.LastError)
+	segs, err := s.Segments(ctx, stored.ID)
+	require.NoError(t, err)
+	require.Len(t, segs, len(m.Participants))
+	assert.Equal(t, len(m.Participants), stored.SegmentCount)
+	for i, seg := range segs {
+		assert.Equal(t, m.Participants[i].JoinTime.UTC(), seg.JoinTime, "segment %d", i)
+		assert.NotEmpty(t, seg.Raw)
+		assert.NotEmpty(t, seg.PersonKey)
+	}
+}
+
+func TestRunRejectsBadSettings(t *testing.T) {
+	for _, tc := range []struct {
+		name, key, val, want string
+	}{
+		{"duration", "ROLLCALL_FETCH_DELAY", "soon", "ROLLCALL_FETCH_DELAY"},
+		{"zone", "ROLLCALL_TIMEZONE", "Mars/Olympus", "ROLLCALL_TIMEZONE"},
+		{"percent", "ROLLCALL_PRESENT_PERCENT", "120", "ROLLCALL_PRESENT_PERCENT"},
+		{"source", "ZOOM_PARTICIPANTS_SOURCE", "magic", "ZOOM_PARTICIPANTS_SOURCE"},
+		{"url", "ZOOM_API_URL", "ftp://x", "ZOOM_API_URL"},
+		{"missing secret", "ZOOM_WEBHOOK_SECRET_TOKEN", "", "ZOOM_WEBHOOK_SECRET_TOKEN is not set"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			env := map[string]string{
+				"ROLLCALL_DATABASE": filepath.Join(t.TempDir(), "x.db"), "ROLLCALL_ADDR": "127.0.0.1:0",
+				"ZOOM_ACCOUNT_ID": "a", "ZOOM_CLIENT_ID": "b", "ZOOM_CLIENT_SECRET": "c", "ZOOM_WEBHOOK_SECRET_TOKEN": "d",
+			}
+			env[tc.key] = tc.val
+			err := run(context.Background(), []string{"rollcall"}, func(k string) string { return env[k] }, io.Discard, io.Discard)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tc.want)
+			assert.NotContains(t, err.Error(), "\n\n")
+		})
+	}
+}
+
+func TestRunVersionAndHelp(t *testing.T) {
+	var out strings.Builder
+	require.NoError(t, run(context.Background(), []string{"rollcall", "version"}, func(string) string { return "" }, &out, io.Discard))
+	assert.Contains(t, out.String(), "rollcall ")
+	out.Reset()
+	require.NoError(t, run(context.Background(), []string{"rollcall", "--help"}, func(string) string { return "" }, &out, io.Discard))
+	assert.Contains(t, out.String(), "rollcall migrate")
+	err := run(context.Background(), []string{"rollcall", "frobnicate"}, func(string) string { return "" }, io.Discard, io.Discard)
+	assert.ErrorContains(t, err, `unknown command "frobnicate"`)
+}
+
+func TestIngestEndToEnd(t *testing.T) {
+	fake := zoomtest.NewServer()
+	defer fake.Close()
+	a := startApp(t, fake, nil)
+	db := a.openDB(t)
+
+	m := zoomtest.Generate(zoomtest.GenOptions{Participants: 40, Seed: 1})
+	fake.AddMeeting(m)
+	require.Equal(t, http.StatusOK, a.postEnded(t, m))
+	waitFetched(t, db, m.UUID, 20*time.Second)
+	assertStoredExactly(t, db, m)
+}
+
+func TestIngestConcurrentDuplicateDeliveries(t *testing.T) {
+	fake := zoomtest.NewServer()
+	defer fake.Close()
+	a := startApp(t, fake, nil)
+	db := a.openDB(t)
+
+	m := zoomtest.Generate(zoomtest.GenOptions{Participants: 25, Seed: 2})
+	fake.AddMeeting(m)
+	var wg sync.WaitGroup
+	statuses := make([]int, 3)
+	for i := range statuses {
+		wg.Add(1)
+		go func() { defer wg.Done(); statuses[i] = a.postEnded(t, m) }()
+	}
+	wg.Wait()
+	assert.Equal(t, []int{200, 200, 200}, statuses)
+	waitFetched(t, db, m.UUID, 20*time.Second)
+	assertStoredExactly(t, db, m)
+
+	var meetings, events, fetchJobs int64
+	require.NoError(t, db.DB.Model(&models.Meeting{}).Count(&meetings).Error)
+	require.NoError(t, db.DB.Model(&models.WebhookEvent{}).Count(&events).Error)
+	require.NoError(t, db.DB.Raw("SELECT COUNT(*) FROM river_job WHERE kind = 'fetch_participants'").Scan(&fetchJobs).Error)
+	assert.Equal(t, int64(1), meetings)
+	assert.Equal(t, int64(1), events)
+	assert.Equal(t, int64(1), fetchJobs, "duplicate deliveries queued more than one fetch")
+
+	// A late redelivery, after the fetch, changes nothing.
+	require.Equal(t, http.StatusOK, a.postEnded(t, m))
+	require.NoError(t, db.DB.Raw("SELECT COUNT(*) FROM river_job WHERE kind = 'fetch_participants'").Scan(&fetchJobs).Error)
+	assert.Equal(t, int64(1), fetchJobs)
+	assertStoredExactly(t, db, m)
+}
+
+func TestIngestManyMeetings(t *testing.T) {
+	fake := zoomtest.NewServer()
+	defer fake.Close()
+	a := startApp(t, fake, nil)
+	db := a.openDB(t)
+	var ms []zoomtest.Meeting
+	for i := range 20 {
+		m := zoomtest.Generate(zoomtest.GenOptions{Participants: 1 + i*7, Seed: int64(100 + i)})
+		fake.AddMeeting(m)
+		ms = append(ms, m)
+		require.Equal(t, http.StatusOK, a.postEnded(t, m), fmt.Sprint(i))
+	}
+	for _, m := range ms {
+		waitFetched(t, db, m.UUID, 30*time.Second)
+		assertStoredExactly(t, db, m)
+	}
+}

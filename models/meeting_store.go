@@ -1,0 +1,227 @@
+package models
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+func gormExpr(sql string, args ...any) clause.Expr { return gorm.Expr(sql, args...) }
+
+// MeetingEnded is what a meeting.ended (or webinar.ended) webhook tells about
+// a meeting instance.
+type MeetingEnded struct {
+	UUID          string
+	MeetingNumber int64
+	Webinar       bool
+	Topic         string
+	HostID        string
+	Type          int
+	StartTime     time.Time
+	EndTime       *time.Time
+	Timezone      string
+	AccountID     string
+}
+
+// UpsertEndedMeeting creates the meeting instance of e, or fills in what an
+// existing row lacks. It returns the stored meeting. A meeting already being
+// fetched or fetched keeps its fetch state.
+func (s *Store) UpsertEndedMeeting(ctx context.Context, e MeetingEnded) (Meeting, error) {
+	m := Meeting{
+		UUID:          e.UUID,
+		MeetingNumber: e.MeetingNumber,
+		Webinar:       e.Webinar,
+		Topic:         e.Topic,
+		HostID:        e.HostID,
+		Type:          e.Type,
+		StartTime:     e.StartTime.UTC(),
+		Timezone:      e.Timezone,
+		AccountID:     e.AccountID,
+		FetchStatus:   FetchPending,
+	}
+	if e.EndTime != nil {
+		end := e.EndTime.UTC()
+		m.EndTime = &end
+	}
+	db := s.DB.WithContext(ctx)
+	err := db.Clauses(clause.OnConflict{
+		Columns: []clause.Column{{Name: "uuid"}},
+		DoUpdates: clause.Assignments(map[string]any{
+			"end_time":   gormExpr("COALESCE(meetings.end_time, excluded.end_time)"),
+			"topic":      gormExpr("CASE WHEN meetings.topic = '' THEN excluded.topic ELSE meetings.topic END"),
+			"updated_at": time.Now().UTC(),
+		}),
+	}).Create(&m).Error
+	if err != nil {
+		return Meeting{}, fmt.Errorf("models: upsert meeting %s: %w", e.UUID, err)
+	}
+	return s.MeetingByUUID(ctx, e.UUID)
+}
+
+// MeetingByUUID returns the meeting instance with the Zoom UUID uuid.
+func (s *Store) MeetingByUUID(ctx context.Context, uuid string) (Meeting, error) {
+	var m Meeting
+	err := s.DB.WithContext(ctx).Where("uuid = ?", uuid).Take(&m).Error
+	if err != nil {
+		return Meeting{}, notFound(err, "meeting "+uuid)
+	}
+	return m, nil
+}
+
+// Meeting returns the meeting instance with rollcall's id.
+func (s *Store) Meeting(ctx context.Context, id uint64) (Meeting, error) {
+	var m Meeting
+	err := s.DB.WithContext(ctx).Take(&m, id).Error
+	if err != nil {
+		return Meeting{}, notFound(err, fmt.Sprintf("meeting %d", id))
+	}
+	return m, nil
+}
+
+// MeetingDetails are the facts of a meeting instance that the Zoom API can
+// fill in when the webhook lacked them.
+type MeetingDetails struct {
+	Topic, HostID, HostName, HostEmail string
+	Type                               int
+	StartTime, EndTime                 time.Time
+}
+
+// FillMeetingDetails sets the fields of meeting id that are still empty.
+func (s *Store) FillMeetingDetails(ctx context.Context, id uint64, d MeetingDetails) error {
+	m, err := s.Meeting(ctx, id)
+	if err != nil {
+		return err
+	}
+	upd := map[string]any{}
+	if m.Topic == "" && d.Topic != "" {
+		upd["topic"] = d.Topic
+	}
+	if m.HostID == "" && d.HostID != "" {
+		upd["host_id"] = d.HostID
+	}
+	if m.HostName == "" && d.HostName != "" {
+		upd["host_name"] = d.HostName
+	}
+	if m.HostEmail == "" && d.HostEmail != "" {
+		upd["host_email"] = d.HostEmail
+	}
+	if m.Type == 0 && d.Type != 0 {
+		upd["type"] = d.Type
+	}
+	if m.StartTime.IsZero() && !d.StartTime.IsZero() {
+		upd["start_time"] = d.StartTime.UTC()
+	}
+	if m.EndTime == nil && !d.EndTime.IsZero() {
+		upd["end_time"] = d.EndTime.UTC()
+	}
+	if len(upd) == 0 {
+		return nil
+	}
+	err = s.DB.WithContext(ctx).Model(&Meeting{}).Where("id = ?", id).Updates(upd).Error
+	if err != nil {
+		return fmt.Errorf("models: fill meeting %d: %w", id, err)
+	}
+	return nil
+}
+
+// MarkFetching records that a worker started fetching meeting id.
+func (s *Store) MarkFetching(ctx context.Context, id uint64) error {
+	err := s.DB.WithContext(ctx).Model(&Meeting{}).Where("id = ?", id).Updates(map[string]any{
+		"fetch_status":   FetchFetching,
+		"fetch_attempts": gormExpr("fetch_attempts + 1"),
+	}).Error
+	if err != nil {
+		return fmt.Errorf("models: mark meeting %d fetching: %w", id, err)
+	}
+	return nil
+}
+
+// MarkPending puts meeting id back to pending, keeping why in LastError (a
+// snooze or a retry: the fetch will run again).
+func (s *Store) MarkPending(ctx context.Context, id uint64, reason string) error {
+	err := s.DB.WithContext(ctx).Model(&Meeting{}).Where("id = ?", id).Updates(map[string]any{
+		"fetch_status": FetchPending,
+		"last_error":   reason,
+	}).Error
+	if err != nil {
+		return fmt.Errorf("models: mark meeting %d pending: %w", id, err)
+	}
+	return nil
+}
+
+// MarkFailed records that fetching meeting id was given up, and why.
+func (s *Store) MarkFailed(ctx context.Context, id uint64, reason string) error {
+	err := s.DB.WithContext(ctx).Model(&Meeting{}).Where("id = ?", id).Updates(map[string]any{
+		"fetch_status": FetchFailed,
+		"last_error":   reason,
+	}).Error
+	if err != nil {
+		return fmt.Errorf("models: mark meeting %d failed: %w", id, err)
+	}
+	return nil
+}
+
+// ReplaceSegments stores segs as the complete participant list of meeting id,
+// replacing whatever an earlier fetch stored, and marks the meeting fetched
+// from source. Call it inside Tx so that readers never see half a list.
+func (s *Store) ReplaceSegments(ctx context.Context, id uint64, source string, segs []Segment) error {
+	db := s.DB.WithContext(ctx)
+	if err := db.Where("meeting_id = ?", id).Delete(&Segment{}).Error; err != nil {
+		return fmt.Errorf("models: replace segments of meeting %d: %w", id, err)
+	}
+	people := map[string]struct{}{}
+	for i := range segs {
+		segs[i].ID = 0
+		segs[i].MeetingID = id
+		segs[i].Seq = i
+		segs[i].Source = source
+		if segs[i].PersonKey == "" {
+			segs[i].PersonKey = segs[i].Key()
+		}
+		people[segs[i].PersonKey] = struct{}{}
+	}
+	if len(segs) > 0 {
+		if err := db.CreateInBatches(segs, 200).Error; err != nil {
+			return fmt.Errorf("models: replace segments of meeting %d: %w", id, err)
+		}
+	}
+	now := time.Now().UTC()
+	err := db.Model(&Meeting{}).Where("id = ?", id).Updates(map[string]any{
+		"fetch_status":  FetchFetched,
+		"last_error":    "",
+		"source":        source,
+		"fetched_at":    now,
+		"people":        len(people),
+		"segment_count": len(segs),
+	}).Error
+	if err != nil {
+		return fmt.Errorf("models: mark meeting %d fetched: %w", id, err)
+	}
+	return nil
+}
+
+// Segments returns the stored segments of meeting id in Zoom's order.
+func (s *Store) Segments(ctx context.Context, id uint64) ([]Segment, error) {
+	var segs []Segment
+	err := s.DB.WithContext(ctx).Where("meeting_id = ?", id).Order("seq").Find(&segs).Error
+	if err != nil {
+		return nil, fmt.Errorf("models: segments of meeting %d: %w", id, err)
+	}
+	return segs, nil
+}
+
+// StaleMeetings returns meetings that are pending or fetching and have not
+// changed since before, so that a reconciler can make sure a fetch is queued.
+func (s *Store) StaleMeetings(ctx context.Context, before time.Time, limit int) ([]Meeting, error) {
+	var ms []Meeting
+	err := s.DB.WithContext(ctx).
+		Where("fetch_status IN ? AND updated_at < ?", []string{FetchPending, FetchFetching}, before).
+		Order("id").Limit(limit).Find(&ms).Error
+	if err != nil {
+		return nil, fmt.Errorf("models: stale meetings: %w", err)
+	}
+	return ms, nil
+}
