@@ -3,11 +3,14 @@ package handlers
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
+	"rollcall/jobs"
 	"rollcall/zoom"
 )
 
@@ -54,9 +57,7 @@ func (h *Handlers) receiveZoomWebhook(c *gin.Context) {
 		h.fail(c, errStatus(http.StatusBadRequest, ev.Name+" without payload.object.uuid", nil))
 		return
 	}
-	ctx, cancel := context.WithTimeout(c.Request.Context(), h.cfg.WebhookTimeout)
-	defer cancel()
-	in, err := h.queue.Accept(ctx, ev)
+	in, err := h.accept(c.Request.Context(), ev)
 	if err != nil {
 		h.fail(c, errStatus(http.StatusServiceUnavailable, "event not stored, please redeliver", err))
 		return
@@ -64,4 +65,29 @@ func (h *Handlers) receiveZoomWebhook(c *gin.Context) {
 	h.log.Info("webhook accepted", "event", ev.Name, "meeting_uuid", ev.Object.UUID,
 		"new", in.New, "fetch_queued", in.Queued)
 	c.JSON(http.StatusOK, gin.H{"status": "ok"})
+}
+
+// accept stores ev through the queue, waiting at most WebhookTimeout: Zoom
+// counts an answer slower than 3 s as failed. A store still waiting for the
+// database then goes on in the background; if it commits after the 503, the
+// redelivery Zoom sends is recognised as a duplicate, so nothing is stored
+// twice and nothing answered 200 is lost.
+func (h *Handlers) accept(ctx context.Context, ev zoom.Event) (jobs.Intake, error) {
+	type result struct {
+		in  jobs.Intake
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		in, err := h.queue.Accept(context.WithoutCancel(ctx), ev)
+		done <- result{in, err}
+	}()
+	timer := time.NewTimer(h.cfg.WebhookTimeout)
+	defer timer.Stop()
+	select {
+	case r := <-done:
+		return r.in, r.err
+	case <-timer.C:
+		return jobs.Intake{}, fmt.Errorf("storing the event took over %s", h.cfg.WebhookTimeout)
+	}
 }
