@@ -17,6 +17,10 @@ type Fault struct {
 	// e.g. "/v2/metrics/" (Dashboard), "/v2/report/", "/v2/past_meetings/",
 	// "/oauth/token". "" matches every request.
 	Path string
+	// Query, when set, limits the fault to requests whose raw query string
+	// contains it, e.g. "next_page_token=" (pages after the first) or
+	// "type=pastOne".
+	Query string
 	// Delay holds the answer back this long (a slow Zoom); the request's
 	// context cancels the wait.
 	Delay time.Duration
@@ -42,7 +46,8 @@ type faultRule struct {
 	left int
 }
 
-// FailNext makes the next n requests matching f.Path misbehave as f says.
+// FailNext makes the next n requests matching f.Path and f.Query misbehave
+// as f says.
 // Rules are consumed in the order they were added; each request takes at
 // most one fault. It is safe to call while the server is serving.
 func (s *Server) FailNext(n int, f Fault) {
@@ -61,10 +66,10 @@ func (s *Server) ClearFaults() {
 	s.faults = nil
 }
 
-// takeFault consumes the first rule matching path; s.mu must be held.
-func (s *Server) takeFault(path string) *Fault {
+// takeFault consumes the first rule matching the request; s.mu must be held.
+func (s *Server) takeFault(path, rawQuery string) *Fault {
 	for i, r := range s.faults {
-		if !strings.HasPrefix(path, r.Path) {
+		if !strings.HasPrefix(path, r.Path) || !strings.Contains(rawQuery, r.Query) {
 			continue
 		}
 		r.left--
@@ -108,20 +113,22 @@ func (f *Fault) serve(w http.ResponseWriter) bool {
 	return true
 }
 
-// RateLimited returns a 429 Fault as Zoom sends it. limitType is "QPS" or
+// RateLimited returns a 429 Fault for the API (Path "/v2/") as Zoom sends
+// it, with X-RateLimit-Category Heavy. limitType is "QPS" or
 // "Daily-limit"; retryAfter is seconds or an RFC 3339 date ("" omits it).
 func RateLimited(limitType, retryAfter string) Fault {
 	msg := "You have reached the maximum per-second rate limit for this API. Try again later."
 	if limitType == "Daily-limit" {
 		msg = "You have reached the maximum daily rate limit for this API. Refer to the response header for details on when you can make another request."
 	}
-	return Fault{Status: http.StatusTooManyRequests, Code: 429, Message: msg, RetryAfter: retryAfter,
+	return Fault{Path: "/v2/", Status: http.StatusTooManyRequests, Code: 429, Message: msg, RetryAfter: retryAfter,
 		RateLimitType: limitType, RateLimitCategory: LabelHeavy}
 }
 
-// ServerError returns a Fault answering HTTP status (5xx) with a Zoom-like body.
+// ServerError returns a Fault for the API (Path "/v2/") answering HTTP
+// status (5xx) with a Zoom-like body.
 func ServerError(status int) Fault {
-	return Fault{Status: status, Code: status, Message: http.StatusText(status)}
+	return Fault{Path: "/v2/", Status: status, Code: status, Message: http.StatusText(status)}
 }
 
 // PlanError returns a Fault for the Dashboard (Path "/v2/metrics/") that

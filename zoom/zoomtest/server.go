@@ -345,7 +345,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		Method: r.Method, Path: r.URL.Path, EscapedPath: r.URL.EscapedPath(),
 		Query: r.URL.Query(), Label: label, Time: time.Now(),
 	})
-	fault := s.takeFault(r.URL.Path)
+	fault := s.takeFault(r.URL.Path, r.URL.RawQuery)
 	latency := s.latency
 	s.mu.Unlock()
 
