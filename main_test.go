@@ -128,11 +128,17 @@ func (a *app) openDB(t *testing.T) *models.Store {
 func waitFetched(t *testing.T, s *models.Store, uuid string, within time.Duration) models.Meeting {
 	t.Helper()
 	var m models.Meeting
-	require.Eventually(t, func() bool {
-		var err error
+	var err error
+	deadline := time.Now().Add(within)
+	for time.Now().Before(deadline) {
 		m, err = s.MeetingByUUID(context.Background(), uuid)
-		return err == nil && (m.FetchStatus == models.FetchFetched || m.FetchStatus == models.FetchFailed)
-	}, within, 20*time.Millisecond, "meeting %s not fetched; last state %+v", uuid, m)
+		if err == nil && (m.FetchStatus == models.FetchFetched || m.FetchStatus == models.FetchFailed) {
+			return m
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("meeting %s not fetched in %s: err=%v, state %s, last error %q, attempts %d",
+		uuid, within, err, m.FetchStatus, m.LastError, m.FetchAttempts)
 	return m
 }
 
@@ -149,7 +155,7 @@ func assertStoredExactly(t *testing.T, s *models.Store, m zoomtest.Meeting) {
 	require.Len(t, segs, len(m.Participants))
 	assert.Equal(t, len(m.Participants), stored.SegmentCount)
 	for i, seg := range segs {
-		assert.Equal(t, m.Participants[i].JoinTime.UTC(), seg.JoinTime, "segment %d", i)
+		assert.Equal(t, m.Participants[i].Join.UTC(), seg.JoinTime, "segment %d", i)
 		assert.NotEmpty(t, seg.Raw)
 		assert.NotEmpty(t, seg.PersonKey)
 	}

@@ -31,7 +31,8 @@ var _ ParticipantSource = (*zoom.Client)(nil)
 
 // Config tunes the queue. Zero values take the defaults in brackets.
 type Config struct {
-	// FetchDelay is the wait after meeting.ended before the first fetch [2m].
+	// FetchDelay is the wait after meeting.ended before the first fetch
+	// (0: at once; rollcall's setting defaults to 2m).
 	FetchDelay time.Duration
 	// NotReadyRetry is the first wait after Zoom says the data is not ready;
 	// it doubles up to NotReadyMaxWait [10s, 5m].
@@ -58,7 +59,6 @@ func (c *Config) defaults() {
 			*d = v
 		}
 	}
-	def(&c.FetchDelay, 2*time.Minute)
 	def(&c.NotReadyRetry, 10*time.Second)
 	def(&c.NotReadyMaxWait, 5*time.Minute)
 	def(&c.NotReadyGiveUp, time.Hour)
