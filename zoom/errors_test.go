@@ -92,8 +92,10 @@ func TestParticipantsErrorPaths(t *testing.T) {
 			},
 		},
 		{
-			name:         "429 daily limit with a date",
-			setup:        func(s *zoomtest.Server) { s.FailNext(1, zoomtest.RateLimited("Daily-limit", daily.Format(time.RFC3339))) },
+			name: "429 daily limit with a date",
+			setup: func(s *zoomtest.Server) {
+				s.FailNext(1, zoomtest.RateLimited("Daily-limit", daily.Format(time.RFC3339)))
+			},
 			wantIs:       []error{zoom.ErrRateLimited},
 			wantStatus:   429,
 			wantInMsg:    []string{"Daily-limit", "daily"},
@@ -203,22 +205,28 @@ func TestParticipantsErrorPaths(t *testing.T) {
 			wantTokens:   0,
 		},
 		{
-			name:         "token endpoint 500 is retried",
-			setup:        func(s *zoomtest.Server) { s.FailNext(1, zoomtest.Fault{Path: "/oauth/token", Status: 500, Message: "oops"}) },
+			name: "token endpoint 500 is retried",
+			setup: func(s *zoomtest.Server) {
+				s.FailNext(1, zoomtest.Fault{Path: "/oauth/token", Status: 500, Message: "oops"})
+			},
 			wantSource:   zoom.SourceDashboard,
 			wantAPICalls: 2,
 			wantTokens:   1,
 		},
 		{
-			name:         "revoked token is refreshed once",
-			setup:        func(s *zoomtest.Server) { s.FailNext(1, zoomtest.Fault{Path: "/v2/", Status: 401, Code: 124, Message: "Invalid access token."}) },
+			name: "revoked token is refreshed once",
+			setup: func(s *zoomtest.Server) {
+				s.FailNext(1, zoomtest.Fault{Path: "/v2/", Status: 401, Code: 124, Message: "Invalid access token."})
+			},
 			wantSource:   zoom.SourceDashboard,
 			wantAPICalls: 3,
 			wantTokens:   2,
 		},
 		{
-			name:         "401 persisting after one refresh",
-			setup:        func(s *zoomtest.Server) { s.FailNext(2, zoomtest.Fault{Path: "/v2/", Status: 401, Code: 124, Message: "Invalid access token."}) },
+			name: "401 persisting after one refresh",
+			setup: func(s *zoomtest.Server) {
+				s.FailNext(2, zoomtest.Fault{Path: "/v2/", Status: 401, Code: 124, Message: "Invalid access token."})
+			},
 			wantIs:       []error{zoom.ErrUnauthorized},
 			wantStatus:   401,
 			wantCode:     124,
@@ -234,8 +242,10 @@ func TestParticipantsErrorPaths(t *testing.T) {
 			wantTokens:   1,
 		},
 		{
-			name:         "dashboard 403 falls back to the report",
-			setup:        func(s *zoomtest.Server) { s.FailNext(1, zoomtest.Fault{Path: "/v2/metrics/", Status: 403, Message: "Forbidden"}) },
+			name: "dashboard 403 falls back to the report",
+			setup: func(s *zoomtest.Server) {
+				s.FailNext(1, zoomtest.Fault{Path: "/v2/metrics/", Status: 403, Message: "Forbidden"})
+			},
 			wantSource:   zoom.SourceReport,
 			wantAPICalls: 3,
 			wantTokens:   1,
