@@ -22,6 +22,7 @@ type Config struct {
 	Timezone       *time.Location
 	FetchDelay     time.Duration
 	NotReadyRetry  time.Duration
+	NotReadyGiveUp time.Duration // ROLLCALL_NOT_READY_GIVE_UP [1h]
 	LateAfter      time.Duration
 	EarlyBefore    time.Duration
 	PresentPercent float64
@@ -48,6 +49,7 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		Timezone:       p.zone("ROLLCALL_TIMEZONE", "UTC"),
 		FetchDelay:     p.duration("ROLLCALL_FETCH_DELAY", "2m", 0),
 		NotReadyRetry:  p.duration("ROLLCALL_NOT_READY_RETRY", "10s", time.Millisecond),
+		NotReadyGiveUp: p.duration("ROLLCALL_NOT_READY_GIVE_UP", "1h", time.Second),
 		LateAfter:      p.duration("ROLLCALL_LATE_AFTER", "5m", 0),
 		EarlyBefore:    p.duration("ROLLCALL_EARLY_BEFORE", "5m", 0),
 		PresentPercent: p.percent("ROLLCALL_PRESENT_PERCENT", "75"),

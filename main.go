@@ -132,10 +132,11 @@ func serve(ctx context.Context, cfg Config, stdout io.Writer, log *slog.Logger) 
 	}
 	defer store.Close()
 	queue, err := jobs.New(store, client, jobs.Config{
-		FetchDelay:    cfg.FetchDelay,
-		NotReadyRetry: cfg.NotReadyRetry,
-		Workers:       cfg.Workers,
-		JobTimeout:    cfg.JobTimeout,
+		FetchDelay:     cfg.FetchDelay,
+		NotReadyRetry:  cfg.NotReadyRetry,
+		NotReadyGiveUp: cfg.NotReadyGiveUp,
+		Workers:        cfg.Workers,
+		JobTimeout:     cfg.JobTimeout,
 	}, log)
 	if err != nil {
 		return err

@@ -1,0 +1,183 @@
+package main
+
+import (
+	"net/http"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"rollcall/models"
+	"rollcall/zoom/zoomtest"
+)
+
+// The ingest pipeline under Zoom's misbehaviours, end to end: signed
+// webhook over HTTP → durable job → fetch from the fake Zoom → stored.
+
+func TestIngestRidesOutRateLimits(t *testing.T) {
+	fake := zoomtest.NewServer()
+	defer fake.Close()
+	a := startApp(t, fake, nil)
+	db := a.openDB(t)
+
+	m := zoomtest.Generate(zoomtest.GenOptions{Participants: 30, Seed: 11})
+	fake.AddMeeting(m)
+	fake.FailNext(2, zoomtest.RateLimited("QPS", "1"))
+	fake.FailNext(1, zoomtest.RateLimited("Daily-limit", time.Now().Add(time.Second).UTC().Format(time.RFC3339)))
+	require.Equal(t, http.StatusOK, a.postEnded(t, m))
+	waitFetched(t, db, m.UUID, 30*time.Second)
+	assertStoredExactly(t, db, m)
+}
+
+func TestIngestStaysWithinZoomRateLimit(t *testing.T) {
+	fake := zoomtest.NewServer()
+	defer fake.Close()
+	fake.SetRateLimit(zoomtest.LabelHeavy, 10) // Zoom Pro: Heavy 10/s
+	a := startApp(t, fake, nil)
+	db := a.openDB(t)
+
+	var ms []zoomtest.Meeting
+	for i := range 12 {
+		m := zoomtest.Generate(zoomtest.GenOptions{Participants: 400, Seed: int64(200 + i)})
+		fake.AddMeeting(m)
+		ms = append(ms, m)
+		require.Equal(t, http.StatusOK, a.postEnded(t, m))
+	}
+	for _, m := range ms {
+		waitFetched(t, db, m.UUID, 60*time.Second)
+		assertStoredExactly(t, db, m)
+	}
+	perSecond := map[int64]int{}
+	for _, r := range fake.Requests() {
+		if r.Label == zoomtest.LabelHeavy {
+			perSecond[r.Time.Unix()]++
+		}
+	}
+	for sec, n := range perSecond {
+		assert.LessOrEqual(t, n, 10, "Heavy requests in second %d", sec)
+	}
+}
+
+func TestIngestWaitsWhileZoomIsNotReady(t *testing.T) {
+	fake := zoomtest.NewServer()
+	defer fake.Close()
+	m := zoomtest.Generate(zoomtest.GenOptions{Participants: 20, Seed: 12})
+	// The fake's clock starts at the meeting's end; Zoom answers 3001 for
+	// the first second after it.
+	began := time.Now()
+	fake.SetNow(func() time.Time { return m.End.Add(time.Since(began)) })
+	fake.SetNotReadyFor(time.Second)
+	fake.AddMeeting(m)
+	a := startApp(t, fake, nil)
+	db := a.openDB(t)
+
+	require.Equal(t, http.StatusOK, a.postEnded(t, m))
+	got := waitFetched(t, db, m.UUID, 30*time.Second)
+	assertStoredExactly(t, db, m)
+	assert.GreaterOrEqual(t, got.FetchAttempts, 2, "the first fetch should have met 3001")
+}
+
+func TestIngestGivesUpWhenNeverReady(t *testing.T) {
+	fake := zoomtest.NewServer()
+	defer fake.Close()
+	m := zoomtest.Generate(zoomtest.GenOptions{Participants: 5, Seed: 13})
+	fake.SetNow(func() time.Time { return m.End })
+	fake.SetNotReadyFor(time.Hour)
+	fake.AddMeeting(m)
+	// A give-up window of a second instead of an hour.
+	a := startApp(t, fake, map[string]string{"ROLLCALL_NOT_READY_GIVE_UP": "1s"})
+	db := a.openDB(t)
+
+	require.Equal(t, http.StatusOK, a.postEnded(t, m))
+	got := waitFetched(t, db, m.UUID, 30*time.Second)
+	assert.Equal(t, models.FetchFailed, got.FetchStatus)
+	assert.Contains(t, got.LastError, "3001")
+}
+
+func TestIngestRestartsPaginationWhenAPageTokenExpires(t *testing.T) {
+	fake := zoomtest.NewServer()
+	defer fake.Close()
+	a := startApp(t, fake, nil)
+	db := a.openDB(t)
+
+	m := zoomtest.Generate(zoomtest.GenOptions{Participants: 700, Seed: 14}) // 3 pages
+	fake.AddMeeting(m)
+	fake.FailNext(1, zoomtest.Fault{Path: "/v2/metrics/", Query: "next_page_token=", Status: 400, Code: 300,
+		Message: "The next page token is invalid or expired."})
+	require.Equal(t, http.StatusOK, a.postEnded(t, m))
+	waitFetched(t, db, m.UUID, 30*time.Second)
+	assertStoredExactly(t, db, m)
+}
+
+func TestIngestRetriesServerErrors(t *testing.T) {
+	fake := zoomtest.NewServer()
+	defer fake.Close()
+	a := startApp(t, fake, nil)
+	db := a.openDB(t)
+
+	m := zoomtest.Generate(zoomtest.GenOptions{Participants: 50, Seed: 15})
+	fake.AddMeeting(m)
+	fake.FailNext(6, zoomtest.ServerError(http.StatusBadGateway))
+	fake.FailNext(1, zoomtest.Fault{Path: "/v2/", Hangup: true})
+	require.Equal(t, http.StatusOK, a.postEnded(t, m))
+	waitFetched(t, db, m.UUID, 60*time.Second)
+	assertStoredExactly(t, db, m)
+}
+
+func TestIngestFallsBackToTheReport(t *testing.T) {
+	fake := zoomtest.NewServer()
+	defer fake.Close()
+	fake.SetDashboardDenied(true)
+	a := startApp(t, fake, nil)
+	db := a.openDB(t)
+
+	m := zoomtest.Generate(zoomtest.GenOptions{Participants: 40, Seed: 16})
+	fake.AddMeeting(m)
+	require.Equal(t, http.StatusOK, a.postEnded(t, m))
+	got := waitFetched(t, db, m.UUID, 30*time.Second)
+	assertStoredExactly(t, db, m)
+	assert.Equal(t, "report", got.Source)
+}
+
+func TestIngestRecordsBadCredentials(t *testing.T) {
+	fake := zoomtest.NewServer()
+	defer fake.Close()
+	a := startApp(t, fake, map[string]string{"ZOOM_CLIENT_SECRET": "wrong"})
+	db := a.openDB(t)
+
+	m := zoomtest.Generate(zoomtest.GenOptions{Participants: 5, Seed: 17})
+	fake.AddMeeting(m)
+	require.Equal(t, http.StatusOK, a.postEnded(t, m))
+	got := waitFetched(t, db, m.UUID, 30*time.Second)
+	assert.Equal(t, models.FetchFailed, got.FetchStatus)
+	assert.NotEmpty(t, got.LastError)
+	t.Logf("recorded reason: %s", got.LastError)
+	segs, err := db.Segments(t.Context(), got.ID)
+	require.NoError(t, err)
+	assert.Empty(t, segs)
+}
+
+func TestIngestTenThousandParticipants(t *testing.T) {
+	if testing.Short() {
+		t.Skip("10,000 participants: skipped with -short")
+	}
+	fake := zoomtest.NewServer()
+	defer fake.Close()
+	a := startApp(t, fake, nil)
+	db := a.openDB(t)
+
+	m := zoomtest.Generate(zoomtest.GenOptions{Participants: 10_000, Seed: 18})
+	fake.AddMeeting(m)
+	var pages atomic.Int64
+	require.Equal(t, http.StatusOK, a.postEnded(t, m))
+	waitFetched(t, db, m.UUID, 90*time.Second)
+	assertStoredExactly(t, db, m)
+	for _, r := range fake.Requests() {
+		if r.Label == zoomtest.LabelHeavy {
+			pages.Add(1)
+		}
+	}
+	assert.Equal(t, int64(34), pages.Load())
+}
