@@ -180,8 +180,8 @@ func TestParticipantEveryDocumentedField(t *testing.T) {
 		Camera: "FaceTime", Microphone: "Built-in", Speaker: "AirPods",
 		ShareApplication: true, ShareDesktop: true, ShareWhiteboard: true, Recording: true,
 		SIPURI: "sip:a@b", FromSIPURI: "sip:c@d", InRoomParticipants: 4,
-		AudioCall:    []AudioCall{{CallNumber: "+1555", CallType: "call-in", ZoomNumber: "+1666"}},
-		GroupID:      "g1", HasArchiving: true, OptionalArchiving: true, TotalJoinTimeCost: 2.5,
+		AudioCall: []AudioCall{{CallNumber: "+1555", CallType: "call-in", ZoomNumber: "+1666"}},
+		GroupID:   "g1", HasArchiving: true, OptionalArchiving: true, TotalJoinTimeCost: 2.5,
 		AICDisclaimer: true,
 		Raw:           json.RawMessage(strings.TrimSpace(row)),
 	}, p)
