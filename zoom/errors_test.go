@@ -161,8 +161,13 @@ func TestParticipantsErrorPaths(t *testing.T) {
 			wantTokens:   1,
 		},
 		{
-			name:         "dropped connection is retried",
-			setup:        func(s *zoomtest.Server) { s.FailNext(1, zoomtest.Fault{Path: "/v2/", Hangup: true}) },
+			name:  "dropped connection is retried",
+			setup: func(s *zoomtest.Server) { s.FailNext(1, zoomtest.Fault{Path: "/v2/", Hangup: true}) },
+			// Without keep-alives, so net/http's own retry of a dropped
+			// reused connection does not hide the error from the client.
+			config: func(c *zoom.Config) {
+				c.HTTPClient = &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+			},
 			wantSource:   zoom.SourceDashboard,
 			wantAPICalls: 3,
 			wantTokens:   1,
@@ -174,6 +179,19 @@ func TestParticipantsErrorPaths(t *testing.T) {
 			wantSource:   zoom.SourceDashboard,
 			wantAPICalls: 3,
 			wantTokens:   1,
+		},
+		{
+			name:  "persistent connection drops are transient",
+			setup: func(s *zoomtest.Server) { s.FailNext(100, zoomtest.Fault{Path: "/v2/", Hangup: true}) },
+			config: func(c *zoom.Config) {
+				c.HTTPClient = &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+			},
+			wantInMsg:    []string{"EOF"},
+			wantAPICalls: 4,
+			wantTokens:   1,
+			check: func(t *testing.T, err error) {
+				assert.True(t, zoom.IsTransient(err), "%v", err)
+			},
 		},
 		{
 			name:         "persistent timeouts are transient",
