@@ -204,7 +204,7 @@ func (t *tokenCache) token(ctx context.Context) (*oauth2.Token, error) {
 	select {
 	case t.sem <- struct{}{}:
 	case <-ctx.Done():
-		return nil, ctx.Err()
+		return nil, fmt.Errorf("zoom: token: %w", ctx.Err())
 	}
 	defer func() { <-t.sem }()
 	if t.tok != nil && (t.tok.Expiry.IsZero() || t.tok.Expiry.Sub(t.now()) > tokenRenewBefore) {

@@ -523,3 +523,18 @@ func TestPastMeetingErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestPastOneFailureIsNotEmpty: when type=past is empty and the pastOne call
+// is rate limited, the error is returned rather than an empty list.
+func TestPastOneFailureIsNotEmpty(t *testing.T) {
+	srv := zoomtest.NewServer()
+	defer srv.Close()
+	m := zoomtest.Generate(zoomtest.GenOptions{Participants: 1, Seed: 6})
+	srv.AddMeeting(m)
+	f := zoomtest.RateLimited("QPS", "1")
+	f.Query = "type=pastOne"
+	srv.FailNext(1, f)
+	c := newClient(t, srv)
+	_, err := c.Participants(context.Background(), m.UUID)
+	require.ErrorIs(t, err, zoom.ErrRateLimited)
+}

@@ -74,8 +74,9 @@ type participantsPage struct {
 //     Zoom lists one-participant meetings only with type=pastOne; when
 //     type=past answers an empty first page or code 3001, the client asks once
 //     more with type=pastOne and uses that answer if it has rows (otherwise
-//     the type=past answer stands). This costs one extra Heavy call only for
-//     empty or not-ready meetings.
+//     the type=past answer stands, unless the pastOne call failed otherwise
+//     than with 3001, when that error is returned). This costs one extra
+//     Heavy call only for empty or not-ready meetings.
 //   - SourceReport: GET /report/meetings/{uuid}/participants.
 //   - SourceAuto: the Dashboard; if Zoom refuses it for plan or scope
 //     (ErrPermission: code 200, 4700 or HTTP 403), the Report.
@@ -121,8 +122,13 @@ func (c *Client) participantsFrom(ctx context.Context, src Source, kind, uuid st
 	res, err := c.paginate(ctx, src, path, "past")
 	if (err == nil && len(res.Participants) == 0) || errors.Is(err, ErrMeetingNotReady) {
 		one, oneErr := c.paginate(ctx, src, path, "pastOne")
-		if oneErr == nil && len(one.Participants) > 0 {
+		switch {
+		case oneErr == nil && len(one.Participants) > 0:
 			return one, nil
+		case oneErr != nil && !errors.Is(oneErr, ErrMeetingNotReady):
+			// A rate limit or outage on the second call must not turn
+			// into "no participants".
+			return one, oneErr
 		}
 	}
 	return res, err

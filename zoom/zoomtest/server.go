@@ -602,6 +602,7 @@ func (s *Server) serveParticipants(w http.ResponseWriter, r *http.Request, route
 	end := min(offset+pageSize, len(rows))
 	next := ""
 	if end < len(rows) {
+		s.purgePageTokens()
 		next = rand.Text()
 		s.pageTokens[next] = &pageToken{uuid: uuid, route: route, typ: typ, offset: end, issued: s.now()}
 	}
@@ -621,6 +622,18 @@ func (s *Server) serveParticipants(w http.ResponseWriter, r *http.Request, route
 	}
 	b.WriteString("]}")
 	writeJSON(w, http.StatusOK, b.Bytes())
+}
+
+// purgePageTokens forgets expired page tokens once there are many; s.mu held.
+func (s *Server) purgePageTokens() {
+	if len(s.pageTokens) < 10_000 {
+		return
+	}
+	for k, pt := range s.pageTokens {
+		if pt.expired || s.now().Sub(pt.issued) > s.pageTokenTTL {
+			delete(s.pageTokens, k)
+		}
+	}
 }
 
 // encoded returns the meeting's rows as JSON, built once per shape; s.mu held.
