@@ -33,7 +33,10 @@ type Config struct {
 	// Tuning beyond DESIGN.md §3.
 	Workers    int           // ROLLCALL_WORKERS: concurrent fetches [4]
 	JobTimeout time.Duration // ROLLCALL_JOB_TIMEOUT: one fetch attempt [5m]
-	LogLevel   slog.Level    // ROLLCALL_LOG_LEVEL: debug, info, warn, error [info]
+	// ROLLCALL_RESCUE_AFTER: a fetch still marked running this long after
+	// its timeout belonged to a process that died, and is retried [30s].
+	RescueAfter time.Duration
+	LogLevel    slog.Level // ROLLCALL_LOG_LEVEL: debug, info, warn, error [info]
 }
 
 // loadConfig reads and validates the settings. Each bad setting gives one
@@ -63,9 +66,10 @@ func loadConfig(getenv func(string) string) (Config, error) {
 			OAuthURL:     p.url("ZOOM_OAUTH_URL", "https://zoom.us/oauth/token").String(),
 			Source:       p.source("ZOOM_PARTICIPANTS_SOURCE", "auto"),
 		},
-		Workers:    p.count("ROLLCALL_WORKERS", "4"),
-		JobTimeout: p.duration("ROLLCALL_JOB_TIMEOUT", "5m", time.Second),
-		LogLevel:   p.level("ROLLCALL_LOG_LEVEL", "info"),
+		Workers:     p.count("ROLLCALL_WORKERS", "4"),
+		JobTimeout:  p.duration("ROLLCALL_JOB_TIMEOUT", "5m", time.Second),
+		RescueAfter: p.duration("ROLLCALL_RESCUE_AFTER", "30s", time.Second),
+		LogLevel:    p.level("ROLLCALL_LOG_LEVEL", "info"),
 	}
 	if (c.AdminEmail == "") != (c.AdminPassword == "") {
 		p.bad("ROLLCALL_ADMIN_EMAIL", "ROLLCALL_ADMIN_EMAIL and ROLLCALL_ADMIN_PASSWORD go together: set both or neither")

@@ -63,7 +63,7 @@ func (c *Config) defaults() {
 	def(&c.NotReadyMaxWait, 5*time.Minute)
 	def(&c.NotReadyGiveUp, time.Hour)
 	def(&c.JobTimeout, 5*time.Minute)
-	def(&c.RescueAfter, time.Minute)
+	def(&c.RescueAfter, 30*time.Second)
 	def(&c.ReconcileEvery, 5*time.Minute)
 	if c.Workers <= 0 {
 		c.Workers = 4
