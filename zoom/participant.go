@@ -191,7 +191,8 @@ func (p Participant) ZoomUserID() string {
 	return p.ID
 }
 
-// UnmarshalJSON decodes one row, keeping a copy of data in Raw.
+// UnmarshalJSON decodes one row, keeping a copy of data in Raw. It resets
+// p first; null leaves p zero.
 func (p *Participant) UnmarshalJSON(data []byte) error {
 	type plain Participant
 	var aux struct {
@@ -202,10 +203,10 @@ func (p *Participant) UnmarshalJSON(data []byte) error {
 		LeaveTime *string `json:"leave_time"`
 	}
 	data = bytes.TrimSpace(data)
+	*p = Participant{} // also for null: decoding may reuse a slice's elements
 	if string(data) == "null" {
 		return nil
 	}
-	*p = Participant{}
 	aux.plain = (*plain)(p)
 	if err := json.Unmarshal(data, &aux); err != nil {
 		var typeErr *json.UnmarshalTypeError

@@ -152,6 +152,7 @@ func (c *Client) paginate(ctx context.Context, src Source, path, typ string) (Pa
 func (c *Client) onePass(ctx context.Context, src Source, path, typ string) (ParticipantsResult, error) {
 	res := ParticipantsResult{Source: src}
 	token := ""
+	var buf []Participant // one page's rows, reused: decoding appends into it
 	for {
 		q := url.Values{
 			"page_size":      {strconv.Itoa(PageSize)},
@@ -163,7 +164,7 @@ func (c *Client) onePass(ctx context.Context, src Source, path, typ string) (Par
 		if token != "" {
 			q.Set("next_page_token", token)
 		}
-		var page participantsPage
+		page := participantsPage{Participants: buf[:0]}
 		err := c.get(ctx, request{limiter: c.heavy, path: path, query: q}, &page)
 		if err != nil {
 			var apiErr *APIError
@@ -177,6 +178,7 @@ func (c *Client) onePass(ctx context.Context, src Source, path, typ string) (Par
 			res.Participants = make([]Participant, 0, min(max(page.TotalRecords, len(page.Participants)), 100_000))
 		}
 		res.Participants = append(res.Participants, page.Participants...)
+		buf = page.Participants
 		if page.NextPageToken == "" {
 			return res, nil
 		}
