@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 	"testing"
@@ -95,4 +96,46 @@ func FuzzParseEvent(f *testing.F) {
 		_ = e.Time()
 		_ = e.IsMeetingEnd()
 	})
+}
+
+// FuzzParticipant checks a participant row from Zoom never panics the
+// decoder, that Raw keeps the row, and that the typed view survives a
+// marshal round trip.
+func FuzzParticipant(f *testing.F) {
+	f.Add([]byte(`{"id":"d52f","user_id":"1","user_name":"dojo","join_time":"2019-09-07T13:15:02.837Z","leave_time":"2019-09-07T13:15:09Z","internal_ip_addresses":["10.0.0.1"],"audio_call":[{"call_number":"1"}]}`))
+	f.Add([]byte(`{"name":"N","user_email":"e","duration":"x","leave_time":null}`))
+	f.Add([]byte(`{"join_time":"0000-01-01T00:00:00+01:00"}`))
+	f.Add([]byte(`null`))
+	f.Fuzz(func(t *testing.T, row []byte) {
+		var p zoom.Participant
+		if err := json.Unmarshal(row, &p); err != nil {
+			return
+		}
+		if len(p.Raw) > 0 && !bytes.Equal(p.Raw, bytes.TrimSpace(row)) {
+			t.Fatalf("Raw %q is not the row %q", p.Raw, row)
+		}
+		b, err := json.Marshal(p)
+		if err != nil {
+			t.Fatalf("typed view does not marshal: %v", err)
+		}
+		var back zoom.Participant
+		if err := json.Unmarshal(b, &back); err != nil {
+			t.Fatalf("typed view does not decode: %v\n%s", err, b)
+		}
+		back.Raw, p.Raw = nil, nil
+		if !reflect.DeepEqual(normalize(p), normalize(back)) {
+			t.Fatalf("round trip changed the row:\n%+v\n%+v", p, back)
+		}
+	})
+}
+
+// normalize makes nil and empty slices compare equal.
+func normalize(p zoom.Participant) zoom.Participant {
+	if len(p.InternalIPAddresses) == 0 {
+		p.InternalIPAddresses = nil
+	}
+	if len(p.AudioCall) == 0 {
+		p.AudioCall = nil
+	}
+	return p
 }

@@ -243,5 +243,11 @@ func parseTime(s string) (time.Time, error) {
 	if err != nil {
 		return time.Time{}, err
 	}
-	return t.UTC(), nil
+	t = t.UTC()
+	if y := t.Year(); y < 0 || y > 9999 {
+		// An offset pushed the UTC time out of RFC 3339's range; it could
+		// not be marshalled again.
+		return time.Time{}, fmt.Errorf("time %q is out of range in UTC", s)
+	}
+	return t, nil
 }
