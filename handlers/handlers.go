@@ -33,6 +33,12 @@ type Config struct {
 	WebhookTimeout time.Duration
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Timezone is the default zone pages show times in (ROLLCALL_TIMEZONE);
+	// nil means UTC. A user's own zone, or ?tz=, takes precedence.
+	Timezone *time.Location
+	// Thresholds decide late, left early and present; the zero value means
+	// models.DefaultThresholds.
+	Thresholds models.Thresholds
 }
 
 // Handlers serves rollcall's routes.

@@ -21,6 +21,17 @@ func (h *Handlers) Router() http.Handler {
 	r.GET("/healthz", h.showHealth)
 	r.GET("/readyz", h.showReadiness)
 
+	// Pages (issue 4). Lead: move these into the signed-in `pages` and
+	// `admin` groups, and wire securityHeaders for every route.
+	uiPages := r.Group("", h.securityHeaders)
+	uiPages.GET("/static/*filepath", h.serveStatic)
+	uiPages.GET("/meetings", h.listMeetings)
+	uiPages.GET("/meetings/:id", h.showMeetingPage)
+	uiPages.POST("/meetings/:id/refetch", h.refetchMeeting) // admin
+	uiPages.GET("/series/:number", h.showSeriesPage)
+	uiPages.GET("/people/*key", h.showPersonPage)
+	uiPages.GET("/admin/jobs", h.showJobsPage) // admin
+
 	return r
 }
 

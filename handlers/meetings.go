@@ -1,0 +1,409 @@
+package handlers
+
+import (
+	"cmp"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"rollcall/models"
+	"rollcall/views"
+)
+
+// meetingsPageSize is how many meetings one page of the list shows.
+const meetingsPageSize = 50
+
+// listMeetings shows the meetings list: newest first, filtered by ?q=,
+// ?host=, ?from= and ?to= (dates in the viewer's zone, both inclusive), paged
+// by keyset cursors ?before= and ?after=.
+func (h *Handlers) listMeetings(c *gin.Context) {
+	u := pageUser(c)
+	loc, err := h.viewerZone(c, u)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	f := models.MeetingFilter{Q: c.Query("q"), Host: c.Query("host"), Limit: meetingsPageSize}
+	if f.From, err = parseDate(c.Query("from"), loc, "from"); err != nil {
+		h.fail(c, err)
+		return
+	}
+	if f.To, err = parseDate(c.Query("to"), loc, "to"); err != nil {
+		h.fail(c, err)
+		return
+	}
+	if !f.To.IsZero() {
+		f.To = f.To.AddDate(0, 0, 1) // inclusive: up to the end of that day
+	}
+	for name, dst := range map[string]**models.MeetingCursor{"before": &f.Before, "after": &f.After} {
+		if v := c.Query(name); v != "" {
+			cur, err := models.ParseMeetingCursor(v)
+			if err != nil {
+				h.fail(c, errStatus(http.StatusBadRequest, "bad "+name+" cursor", err))
+				return
+			}
+			*dst = &cur
+		}
+	}
+	if f.Before != nil && f.After != nil {
+		h.fail(c, errStatus(http.StatusBadRequest, "give before or after, not both", nil))
+		return
+	}
+	page, err := h.store.ListMeetings(c.Request.Context(), f)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+
+	k := clock{loc: loc}
+	p := views.MeetingsPage{
+		Page: h.frame(c, u, "Meetings", "meetings", loc.String()),
+		Q:    f.Q, Host: f.Host, From: c.Query("from"), To: c.Query("to"),
+		Rows: make([]views.MeetingRow, len(page.Meetings)),
+	}
+	for i, m := range page.Meetings {
+		p.Rows[i] = views.MeetingRow{
+			ID: m.ID, URL: meetingURL(m.ID), Topic: m.Topic, Host: hostLabel(m),
+			Start: k.list(m.StartTime), Length: meetingLength(m), People: m.People,
+			Status: m.FetchStatus, LastError: statusReason(m), SeriesURL: seriesURL(m.MeetingNumber),
+		}
+	}
+	// Links keep the filter and the zone, and replace the cursor.
+	base := url.Values{}
+	for _, name := range []string{"q", "host", "from", "to", "tz"} {
+		if v := c.Query(name); v != "" {
+			base.Set(name, v)
+		}
+	}
+	link := func(name string, cur *models.MeetingCursor) string {
+		v := url.Values{}
+		for key, vals := range base {
+			v[key] = vals
+		}
+		if cur != nil {
+			v.Set(name, cur.String())
+		}
+		if len(v) == 0 {
+			return "/meetings"
+		}
+		return "/meetings?" + v.Encode()
+	}
+	if page.Older != nil {
+		p.Older = link("before", page.Older)
+	}
+	if page.Newer != nil {
+		p.Newer = link("after", page.Newer)
+		p.Newest = link("", nil)
+	}
+	render(c, http.StatusOK, views.Meetings(p))
+}
+
+// parseDate reads a yyyy-mm-dd date as midnight in loc; "" is the zero time.
+func parseDate(s string, loc *time.Location, name string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.ParseInLocation("2006-01-02", s, loc)
+	if err != nil {
+		return time.Time{}, errStatus(http.StatusBadRequest, name+": want a date like 2026-01-31", err)
+	}
+	return t, nil
+}
+
+// hostLabel is how a meeting's host is shown: name, else email, else id.
+func hostLabel(m models.Meeting) string {
+	switch {
+	case m.HostName != "" && m.HostEmail != "":
+		return m.HostName + " <" + m.HostEmail + ">"
+	case m.HostName != "":
+		return m.HostName
+	case m.HostEmail != "":
+		return m.HostEmail
+	}
+	return m.HostID
+}
+
+// statusReason is the error worth showing beside a fetch status.
+func statusReason(m models.Meeting) string {
+	if m.FetchStatus == models.FetchFetched {
+		return ""
+	}
+	return m.LastError
+}
+
+// meetingLength is the meeting's length, or "live" while it has no end.
+func meetingLength(m models.Meeting) string {
+	if m.EndTime == nil {
+		return "live"
+	}
+	return duration(int64(m.EndTime.Sub(m.StartTime) / time.Second))
+}
+
+// personColumns are the sortable columns of the meeting page, in order.
+var personColumns = []struct{ key, label string }{
+	{"name", "Name"}, {"email", "Email"}, {"first_join", "First join"}, {"last_leave", "Last leave"},
+	{"attended", "Attended"}, {"percent", "Attendance %"}, {"sessions", "Sessions"},
+}
+
+// sortAttendance orders as by the column key in direction dir ("asc" or
+// "desc"), keeping ComputeAttendance's order (first join, name) among ties.
+// An unknown key leaves the order as it is.
+func sortAttendance(as []models.Attendance, key, dir string) {
+	var by func(a, b *models.Attendance) int
+	switch key {
+	case "name":
+		by = func(a, b *models.Attendance) int {
+			return cmp.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name))
+		}
+	case "email":
+		by = func(a, b *models.Attendance) int {
+			return cmp.Compare(strings.ToLower(a.Email), strings.ToLower(b.Email))
+		}
+	case "first_join":
+		by = func(a, b *models.Attendance) int { return a.FirstJoin.Compare(b.FirstJoin) }
+	case "last_leave":
+		by = func(a, b *models.Attendance) int { return a.LastLeave.Compare(b.LastLeave) }
+	case "attended":
+		by = func(a, b *models.Attendance) int { return cmp.Compare(a.AttendedSeconds, b.AttendedSeconds) }
+	case "percent":
+		by = func(a, b *models.Attendance) int { return cmp.Compare(a.Percent, b.Percent) }
+	case "sessions":
+		by = func(a, b *models.Attendance) int { return cmp.Compare(a.Sessions, b.Sessions) }
+	default:
+		return
+	}
+	timed := key == "first_join" || key == "last_leave"
+	slices.SortStableFunc(as, func(a, b models.Attendance) int {
+		// People seen only in the waiting room have no times: last either way.
+		if timed && (a.Sessions == 0) != (b.Sessions == 0) {
+			return cmp.Compare(b.Sessions, a.Sessions) // any > 0 first
+		}
+		if dir == "desc" {
+			return by(&b, &a)
+		}
+		return by(&a, &b)
+	})
+}
+
+// showMeetingPage shows one meeting instance: summary, people, sessions,
+// timeline. ?sort= and ?dir= order the people; ?tz= picks the zone.
+func (h *Handlers) showMeetingPage(c *gin.Context) {
+	u := pageUser(c)
+	id, err := parseID(c, "id")
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	loc, err := h.viewerZone(c, u)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	ctx := c.Request.Context()
+	m, err := h.store.Meeting(ctx, id)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	segs, err := h.store.Segments(ctx, id)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	sortKey, dir := c.DefaultQuery("sort", "first_join"), c.DefaultQuery("dir", "asc")
+	if dir != "desc" {
+		dir = "asc"
+	}
+	p := h.meetingPage(m, segs, loc, sortKey, dir, c.Query("tz"))
+	p.Page = h.frame(c, u, m.Topic, "meetings", loc.String())
+	p.CanRefetch = u.IsAdmin()
+	switch c.Query("refetch") {
+	case "queued":
+		p.Notice = "A new fetch from Zoom was queued."
+	case "already":
+		p.Notice = "A fetch of this meeting is already queued."
+	}
+	render(c, http.StatusOK, views.Meeting(p))
+}
+
+// meetingPage computes the attendance of meeting m from segs and lays it
+// out for the page (everything but the layout frame).
+func (h *Handlers) meetingPage(m models.Meeting, segs []models.Segment, loc *time.Location, sortKey, dir, tz string) views.MeetingPage {
+	now := h.cfg.Now()
+	w := models.Window{Start: m.StartTime, End: m.EndTime, Now: now}
+	th := h.thresholds()
+	as := models.ComputeAttendance(segs, w, th)
+	sum := models.Summarize(as)
+	sortAttendance(as, sortKey, dir)
+
+	end := now
+	if m.EndTime != nil {
+		end = *m.EndTime
+	}
+	k := clock{loc: loc, day: m.StartTime.In(loc).Format(fmtDay)}
+	p := views.MeetingPage{
+		ID: m.ID, Topic: m.Topic, Host: hostLabel(m),
+		Start: k.full(m.StartTime), End: k.full(end), Live: m.EndTime == nil,
+		Length:        duration(int64(end.Sub(m.StartTime) / time.Second)),
+		Status:        m.FetchStatus,
+		LastError:     statusReason(m),
+		People:        sum.People,
+		Present:       sum.Present,
+		AvgPercent:    oneDecimal(sum.AveragePercent),
+		AvgAttended:   duration(sum.AverageSeconds),
+		Thresholds:    thresholdText(th),
+		AttendanceCSV: meetingURL(m.ID) + "/attendance.csv" + tzQuery(tz),
+		SessionsCSV:   meetingURL(m.ID) + "/sessions.csv" + tzQuery(tz),
+		RefetchURL:    meetingURL(m.ID) + "/refetch",
+		SeriesURL:     seriesURL(m.MeetingNumber),
+		Rows:          make([]views.PersonRow, len(as)),
+	}
+	if m.EndTime == nil {
+		p.Length += " so far"
+	}
+	for _, col := range personColumns {
+		sc := views.SortColumn{Key: col.key, Label: col.label, Sort: "none"}
+		next := "asc"
+		if col.key == sortKey {
+			if dir == "asc" {
+				sc.Sort, next = "ascending", "desc"
+			} else {
+				sc.Sort = "descending"
+			}
+		}
+		v := url.Values{"sort": {col.key}, "dir": {next}}
+		if tz != "" {
+			v.Set("tz", tz)
+		}
+		sc.URL = meetingURL(m.ID) + "?" + v.Encode() + "#people"
+		p.Columns = append(p.Columns, sc)
+	}
+	tl := views.TimelineInput{Start: m.StartTime, End: end, Zone: loc, People: make([]views.TimelinePerson, len(as))}
+	for i, a := range as {
+		p.Rows[i] = personRow(a, k)
+		tp := views.TimelinePerson{Label: a.Name, Segments: make([]views.TimelineSegment, len(a.Segments))}
+		for j, s := range a.Segments {
+			ts := views.TimelineSegment{Join: s.JoinTime, Waiting: s.Status == models.StatusWaitingRoom}
+			if s.LeaveTime != nil {
+				ts.Leave = *s.LeaveTime
+			}
+			tp.Segments[j] = ts
+		}
+		tl.People[i] = tp
+	}
+	p.Timeline = views.NewTimeline(tl)
+	return p
+}
+
+// personRow lays out one person's attendance and sessions.
+func personRow(a models.Attendance, k clock) views.PersonRow {
+	r := views.PersonRow{
+		Key: a.Key, URL: personURL(a.Key), Name: a.Name, Email: a.Email,
+		FirstJoin: k.short(a.FirstJoin), LastLeave: k.short(a.LastLeave),
+		Attended: duration(a.AttendedSeconds), AttendedSeconds: a.AttendedSeconds,
+		AttendedMinutes: oneDecimal(a.AttendedMinutes()), Percent: oneDecimal(a.PercentRounded()),
+		Sessions: a.Sessions, Late: a.Late, LeftEarly: a.LeftEarly, Present: a.Present,
+		LeaveReason: reasonLines(a.LeaveReason),
+		Segments:    make([]views.SegmentRow, len(a.Segments)),
+	}
+	if r.Name == "" {
+		r.Name = "(no name)"
+	}
+	var devices, locations, roles []string
+	for i, s := range a.Segments {
+		sr := views.SegmentRow{
+			Join: k.short(s.JoinTime), Duration: "—", Status: s.Status,
+			Waiting: s.Status == models.StatusWaitingRoom,
+			Device:  s.Device, OS: s.OS, Location: s.Location, IP: s.IPAddress, Role: s.Role,
+			LeaveReason: reasonLines(s.LeaveReason),
+		}
+		if s.LeaveTime != nil {
+			sr.Leave = k.short(*s.LeaveTime)
+			sr.Duration = duration(int64(s.LeaveTime.Sub(s.JoinTime) / time.Second))
+		} else {
+			sr.Leave = views.Time{Text: "still in"}
+		}
+		r.Segments[i] = sr
+		if !sr.Waiting {
+			devices = appendNew(devices, s.Device)
+			locations = appendNew(locations, s.Location)
+			roles = appendNew(roles, s.Role)
+		}
+	}
+	r.Device, r.Location, r.Role = strings.Join(devices, ", "), strings.Join(locations, ", "), strings.Join(roles, ", ")
+	return r
+}
+
+// appendNew appends v to vs unless it is empty or already there.
+func appendNew(vs []string, v string) []string {
+	if v = strings.TrimSpace(v); v == "" || slices.Contains(vs, v) {
+		return vs
+	}
+	return append(vs, v)
+}
+
+// reasonLines sanitizes a raw leave reason into the lines to show; the
+// view puts a <br> between them and escapes each.
+func reasonLines(raw string) []string {
+	s := models.SanitizeLeaveReason(raw)
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, "\n")
+}
+
+// thresholdText explains the rules the flags follow.
+func thresholdText(th models.Thresholds) string {
+	return "Late: first join more than " + th.LateAfter.String() + " after the start. Left early: last leave more than " +
+		th.EarlyBefore.String() + " before the end. Present: attendance of at least " +
+		oneDecimal(th.PresentPercent) + " %."
+}
+
+// tzQuery carries an explicit ?tz= over to a link.
+func tzQuery(tz string) string {
+	if tz == "" {
+		return ""
+	}
+	return "?tz=" + url.QueryEscape(tz)
+}
+
+// personURL returns the page of the person with key.
+func personURL(key string) string { return "/people/" + url.PathEscape(key) }
+
+// refetchMeeting queues a new fetch of a meeting (admins only) and answers
+// 303 back to the meeting page, or to the queue view when the form says so.
+func (h *Handlers) refetchMeeting(c *gin.Context) {
+	u := pageUser(c)
+	if !h.requireAdmin(c, u) {
+		return
+	}
+	id, err := parseID(c, "id")
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	ctx := c.Request.Context()
+	if _, err := h.store.Meeting(ctx, id); err != nil {
+		h.fail(c, err)
+		return
+	}
+	queued, err := h.queue.Refetch(ctx, id)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	h.log.InfoContext(ctx, "refetch requested", "meeting_id", id, "queued", queued, "user_id", u.ID)
+	if c.PostForm("return") == "jobs" {
+		c.Redirect(http.StatusSeeOther, "/admin/jobs")
+		return
+	}
+	state := "queued"
+	if !queued {
+		state = "already"
+	}
+	c.Redirect(http.StatusSeeOther, meetingURL(id)+"?refetch="+state)
+}

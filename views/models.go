@@ -1,0 +1,216 @@
+// Package views holds rollcall's templ components: the layout and the pages
+// managers read. Views only render the values handlers give them; every
+// number and time arrives computed and formatted.
+package views
+
+import "strconv"
+
+// Page is what the layout needs on every page.
+type Page struct {
+	// Title is the page's own title; the layout appends the app name.
+	Title string
+	// Nav is the active navigation entry: "meetings" or "admin".
+	Nav string
+	// Email is the signed-in user's; empty hides the user menu.
+	Email string
+	// Admin shows the admin navigation.
+	Admin bool
+	// CSS is the URL of the stylesheet, versioned for long caching.
+	CSS string
+	// Icon is the URL of the favicon.
+	Icon string
+	// Zone names the time zone every time on the page is shown in.
+	Zone string
+}
+
+// Time is a formatted instant: ISO for the datetime attribute, Text to read.
+type Time struct {
+	ISO, Text string
+}
+
+// Link is a labelled URL.
+type Link struct {
+	Label, URL string
+}
+
+// MeetingsPage is the meetings list.
+type MeetingsPage struct {
+	Page
+	// Q, Host, From and To echo the filter form.
+	Q, Host, From, To string
+	Rows              []MeetingRow
+	// Newest, Newer and Older are the pagination links; empty when absent.
+	Newest, Newer, Older string
+}
+
+// MeetingRow is one meeting in the list.
+type MeetingRow struct {
+	ID        uint64
+	URL       string
+	Topic     string
+	Host      string
+	Start     Time
+	Length    string
+	People    int
+	Status    string
+	LastError string
+	SeriesURL string
+}
+
+// MeetingPage is one meeting instance's attendance.
+type MeetingPage struct {
+	Page
+	ID                uint64
+	Topic, Host       string
+	Start, End        Time
+	Live              bool
+	Length            string
+	Status, LastError string
+	People, Present   int
+	AvgPercent        string
+	AvgAttended       string
+	Thresholds        string
+	Columns           []SortColumn
+	Rows              []PersonRow
+	Timeline          Timeline
+	AttendanceCSV     string
+	SessionsCSV       string
+	RefetchURL        string
+	CanRefetch        bool
+	SeriesURL         string
+	Notice            string
+}
+
+// SortColumn is a sortable column header: a link that sorts by it.
+type SortColumn struct {
+	Key, Label, URL string
+	// Sort is the aria-sort value: "ascending", "descending" or "none".
+	Sort string
+}
+
+// PersonRow is one person's attendance in a meeting.
+type PersonRow struct {
+	Key, URL                 string
+	Name, Email              string
+	FirstJoin, LastLeave     Time
+	Attended                 string
+	AttendedSeconds          int64
+	AttendedMinutes          string
+	Percent                  string
+	Sessions                 int
+	Late, LeftEarly, Present bool
+	Device, Location, Role   string
+	LeaveReason              []string
+	Segments                 []SegmentRow
+}
+
+// SegmentRow is one join..leave of a person.
+type SegmentRow struct {
+	Join, Leave              Time
+	Duration                 string
+	Status                   string
+	Waiting                  bool
+	Device, OS, Location, IP string
+	Role                     string
+	LeaveReason              []string
+}
+
+// SeriesPage is the people × instances matrix of a recurring meeting.
+type SeriesPage struct {
+	Page
+	Number    int64
+	Topic     string
+	Instances []SeriesInstance
+	People    []SeriesPerson
+	Truncated bool
+}
+
+// SeriesInstance is one column of the series matrix.
+type SeriesInstance struct {
+	URL   string
+	Start Time
+	// Short is a compact date for the column header.
+	Short string
+}
+
+// SeriesPerson is one row of the series matrix with its totals.
+type SeriesPerson struct {
+	Key, URL, Name, Email string
+	Cells                 []SeriesCell
+	TotalMinutes          string
+	PresentCount          int
+	AttendedCount         int
+	AvgPercent            string
+}
+
+// SeriesCell is a person's attendance at one instance.
+type SeriesCell struct {
+	Attended bool // listed in the instance at all
+	Minutes  string
+	Percent  string
+	Present  bool
+}
+
+// PersonPage lists one person's meetings.
+type PersonPage struct {
+	Page
+	Key, Name, Email string
+	Rows             []PersonMeetingRow
+	TotalMinutes     string
+	PresentCount     int
+}
+
+// PersonMeetingRow is the person's attendance at one meeting.
+type PersonMeetingRow struct {
+	URL, Topic      string
+	Start           Time
+	Minutes         string
+	Percent         string
+	Sessions        int
+	Late, LeftEarly bool
+	Present         bool
+}
+
+// JobsPage is the admins' view of the fetch queue.
+type JobsPage struct {
+	Page
+	Counts []StatusCount
+	Rows   []JobRow
+}
+
+// StatusCount is how many meetings are in one fetch status.
+type StatusCount struct {
+	Status string
+	N      int64
+}
+
+// JobRow is a meeting waiting for or failing its fetch.
+type JobRow struct {
+	ID         uint64
+	URL        string
+	Topic      string
+	Start      Time
+	Status     string
+	Attempts   int
+	LastError  string
+	Updated    Time
+	RefetchURL string
+}
+
+// ErrorPage is a failed request's page.
+type ErrorPage struct {
+	Page
+	Status  int
+	Message string
+}
+
+func itoa(n int) string     { return strconv.Itoa(n) }
+func i64(n int64) string    { return strconv.FormatInt(n, 10) }
+func u64(n uint64) string   { return strconv.FormatUint(n, 10) }
+func ftoa(f float64) string { return strconv.FormatFloat(f, 'f', 1, 64) }
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}
