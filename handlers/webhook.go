@@ -79,7 +79,11 @@ func (h *Handlers) accept(ctx context.Context, ev zoom.Event) (jobs.Intake, erro
 	}
 	done := make(chan result, 1)
 	go func() {
-		in, err := h.queue.Accept(context.WithoutCancel(ctx), ev)
+		// Detached from the request, but not forever: an attempt that
+		// has not stored the event in 30 s is abandoned (Zoom redelivers).
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		defer cancel()
+		in, err := h.queue.Accept(ctx, ev)
 		done <- result{in, err}
 	}()
 	timer := time.NewTimer(h.cfg.WebhookTimeout)

@@ -41,6 +41,11 @@ type Store struct {
 	Dialect string
 
 	log *slog.Logger
+	// writeSem admits one transaction at a time on SQLite, in arrival order
+	// and honouring the caller's context, instead of leaving writers to
+	// SQLite's busy polling, whose waits grow to 100 ms and starve the tail.
+	// nil on PostgreSQL.
+	writeSem chan struct{}
 }
 
 // Open connects to the database named by dsn: a SQLite file path (or a
@@ -112,7 +117,8 @@ func openSQLite(ctx context.Context, path string, log *slog.Logger) (*Store, err
 		queueDB.Close()
 		return nil, fmt.Errorf("models: open %s: %w", path, err)
 	}
-	return &Store{DB: gdb, SQL: sqlDB, QueueSQL: queueDB, Dialect: DialectSQLite, log: log}, nil
+	return &Store{DB: gdb, SQL: sqlDB, QueueSQL: queueDB, Dialect: DialectSQLite, log: log,
+		writeSem: make(chan struct{}, 1)}, nil
 }
 
 // Close closes the database pools.
@@ -144,9 +150,21 @@ func (s *Store) Migrate(ctx context.Context) error {
 }
 
 // Tx runs fn in one database transaction, committed when fn returns nil.
+// Waiting for SQLite's single writer ends with ctx.
 func (s *Store) Tx(ctx context.Context, fn func(tx *Store) error) error {
+	if s.writeSem != nil {
+		select {
+		case s.writeSem <- struct{}{}:
+			defer func() { <-s.writeSem }()
+		case <-ctx.Done():
+			return fmt.Errorf("models: waiting for the database: %w", ctx.Err())
+		}
+	}
 	return s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		return fn(&Store{DB: tx, SQL: s.SQL, QueueSQL: s.QueueSQL, Dialect: s.Dialect, log: s.log})
+		inner := *s
+		inner.DB = tx
+		inner.writeSem = nil // held
+		return fn(&inner)
 	})
 }
 

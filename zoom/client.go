@@ -233,8 +233,8 @@ func (t *tokenCache) drop(ctx context.Context, accessToken string) {
 }
 
 // tokenError turns a token-endpoint failure into an *APIError: a 4xx means
-// bad credentials (ErrUnauthorized), a 5xx is transient. Transport errors are
-// returned wrapped as they are.
+// bad credentials (ErrUnauthorized), a 5xx is transient, and a 429 is a
+// *RateLimitError. Transport errors are returned wrapped as they are.
 func tokenError(err error) error {
 	var re *oauth2.RetrieveError
 	if !errors.As(err, &re) || re.Response == nil {
@@ -252,7 +252,10 @@ func tokenError(err error) error {
 	e.Code = body.Code
 	e.Message = firstNonEmpty(body.Reason, body.Message, re.ErrorDescription, body.Error, re.ErrorCode,
 		shorten(string(re.Body)), http.StatusText(e.Status))
-	if e.Status >= 400 && e.Status < 500 {
+	switch {
+	case e.Status == http.StatusTooManyRequests:
+		return rateLimitError(re.Response.Header, e, time.Now())
+	case e.Status >= 400 && e.Status < 500:
 		e.sentinel = ErrUnauthorized
 	}
 	return e

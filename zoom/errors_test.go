@@ -223,6 +223,24 @@ func TestParticipantsErrorPaths(t *testing.T) {
 			wantTokens:   0,
 		},
 		{
+			name: "token endpoint 429 is a rate limit, not bad credentials",
+			setup: func(s *zoomtest.Server) {
+				f := zoomtest.RateLimited("QPS", "3")
+				f.Path = "/oauth/token"
+				s.FailNext(1, f)
+			},
+			wantIs:       []error{zoom.ErrRateLimited},
+			wantNotIs:    []error{zoom.ErrUnauthorized},
+			wantStatus:   429,
+			wantAPICalls: 0,
+			wantTokens:   0,
+			check: func(t *testing.T, err error) {
+				var rl *zoom.RateLimitError
+				require.ErrorAs(t, err, &rl)
+				assert.Equal(t, 3*time.Second, rl.RetryAfter)
+			},
+		},
+		{
 			name: "token endpoint 500 is retried",
 			setup: func(s *zoomtest.Server) {
 				s.FailNext(1, zoomtest.Fault{Path: "/oauth/token", Status: 500, Message: "oops"})
