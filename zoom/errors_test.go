@@ -3,6 +3,8 @@ package zoom_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -555,4 +557,72 @@ func TestPastOneFailureIsNotEmpty(t *testing.T) {
 	c := newClient(t, srv)
 	_, err := c.Participants(context.Background(), m.UUID)
 	require.ErrorIs(t, err, zoom.ErrRateLimited)
+}
+
+// TestConnectionRefusedIsTransient: a Zoom that cannot be reached at all
+// (token endpoint or API) gives a transient error after the retries.
+func TestConnectionRefusedIsTransient(t *testing.T) {
+	srv := zoomtest.NewServer()
+	cfg := srv.ClientConfig()
+	srv.Close() // nothing listens there any more
+	c, err := zoom.New(cfg)
+	require.NoError(t, err)
+	_, err = c.PastMeeting(context.Background(), "u")
+	require.Error(t, err)
+	assert.True(t, zoom.IsTransient(err), "%v", err)
+	assert.Contains(t, err.Error(), "zoom: token: ")
+	assert.NotErrorIs(t, err, zoom.ErrUnauthorized)
+}
+
+func TestIsTransient(t *testing.T) {
+	tests := []struct {
+		name string
+		err  error
+		want bool
+	}{
+		{"nil", nil, false},
+		{"500", &zoom.APIError{Status: 500}, true},
+		{"503 wrapped", fmt.Errorf("job: %w", &zoom.APIError{Status: 503}), true},
+		{"404 3001", &zoom.APIError{Status: 404, Code: 3001}, false},
+		{"429", &zoom.RateLimitError{Err: &zoom.APIError{Status: 429}}, false},
+		{"canceled", context.Canceled, false},
+		{"deadline", context.DeadlineExceeded, true},
+		{"unexpected EOF", io.ErrUnexpectedEOF, true},
+		{"plain", errors.New("x"), false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			assert.Equal(t, tc.want, zoom.IsTransient(tc.err))
+		})
+	}
+}
+
+// TestAPIErrorByHand: an APIError built by hand (in another package's fake)
+// classifies like one from the client.
+func TestAPIErrorByHand(t *testing.T) {
+	tests := []struct {
+		err  *zoom.APIError
+		want error
+	}{
+		{&zoom.APIError{Status: 404, Code: 3001}, zoom.ErrMeetingNotReady},
+		{&zoom.APIError{Status: 400, Code: 200}, zoom.ErrPermission},
+		{&zoom.APIError{Status: 400, Code: 4700}, zoom.ErrPermission},
+		{&zoom.APIError{Status: 401, Code: 4700}, zoom.ErrPermission},
+		{&zoom.APIError{Status: 403}, zoom.ErrPermission},
+		{&zoom.APIError{Status: 401, Code: 124}, zoom.ErrUnauthorized},
+		{&zoom.APIError{Status: 429, Code: 429}, zoom.ErrRateLimited},
+		{&zoom.APIError{Status: 400, Code: 12702}, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.err.Error(), func(t *testing.T) {
+			if tc.want == nil {
+				assert.NoError(t, tc.err.Unwrap())
+				return
+			}
+			assert.ErrorIs(t, tc.err, tc.want)
+		})
+	}
+	rl := &zoom.RateLimitError{RetryAfter: time.Second, Type: "QPS"}
+	assert.ErrorIs(t, rl, zoom.ErrRateLimited)
+	assert.Equal(t, "zoom: rate limited (QPS), retry after 1s", rl.Error())
 }

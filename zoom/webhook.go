@@ -43,9 +43,13 @@ var (
 	ErrStaleTimestamp error = &unverifiedError{"zoom: webhook timestamp outside the allowed window"}
 )
 
+// unverifiedError is a reason for rejecting a webhook; it wraps ErrUnverified.
 type unverifiedError struct{ msg string }
 
+// Error returns the reason.
 func (e *unverifiedError) Error() string { return e.msg }
+
+// Unwrap returns ErrUnverified.
 func (e *unverifiedError) Unwrap() error { return ErrUnverified }
 
 // Sign returns the x-zm-signature value for body sent at timestamp (Unix

@@ -26,8 +26,9 @@ type Fault struct {
 	Delay time.Duration
 	// Status is the HTTP status to answer; 0 serves normally after Delay.
 	Status int
-	// Code and Message fill Zoom's error body.
-	Code    int
+	// Code is the "code" of Zoom's error body (0 for none).
+	Code int
+	// Message is the "message" of Zoom's error body.
 	Message string
 	// Body, when set, is sent verbatim instead of the JSON error body.
 	Body string
