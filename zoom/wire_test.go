@@ -3,6 +3,7 @@ package zoom_test
 import (
 	"context"
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -379,3 +380,35 @@ func TestParseSource(t *testing.T) {
 		})
 	}
 }
+
+// TestLogger checks retries and fallbacks are logged with stable keys.
+func TestLogger(t *testing.T) {
+	srv := zoomtest.NewServer()
+	defer srv.Close()
+	m := zoomtest.Generate(zoomtest.GenOptions{Participants: 5, Seed: 4})
+	srv.AddMeeting(m)
+	srv.FailNext(1, zoomtest.ServerError(502))
+	srv.SetDashboardDenied(true)
+	var buf strings.Builder
+	var mu sync.Mutex
+	c := newClient(t, srv, func(cfg *zoom.Config) {
+		cfg.Logger = slog.New(slog.NewJSONHandler(writerFunc(func(p []byte) (int, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			return buf.Write(p)
+		}), &slog.HandlerOptions{Level: slog.LevelDebug}))
+	})
+	_, err := c.Participants(context.Background(), m.UUID)
+	require.NoError(t, err)
+	mu.Lock()
+	defer mu.Unlock()
+	out := buf.String()
+	assert.Contains(t, out, `"msg":"zoom: transient failure, retrying"`)
+	assert.Contains(t, out, `"attempt":1`)
+	assert.Contains(t, out, `"msg":"zoom: dashboard refused, using the report"`)
+	assert.Contains(t, out, `"meeting_uuid":`)
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
