@@ -33,6 +33,8 @@ type Config struct {
 	WebhookTimeout time.Duration
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// SecureCookies marks the session cookie Secure (ROLLCALL_BASE_URL is https).
+	SecureCookies bool
 	// Timezone is the default zone pages show times in (ROLLCALL_TIMEZONE);
 	// nil means UTC. A user's own zone, or ?tz=, takes precedence.
 	Timezone *time.Location
@@ -47,6 +49,10 @@ type Handlers struct {
 	queue Queue
 	cfg   Config
 	log   *slog.Logger
+
+	cop            *http.CrossOriginProtection
+	loginByIP      *throttle // failed sign-ins per client address
+	loginByAccount *throttle // failed sign-ins per email
 }
 
 // New returns the handlers over store and queue.
@@ -60,7 +66,12 @@ func New(store *models.Store, queue Queue, cfg Config, log *slog.Logger) *Handle
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Handlers{store: store, queue: queue, cfg: cfg, log: log}
+	return &Handlers{
+		store: store, queue: queue, cfg: cfg, log: log,
+		cop:            http.NewCrossOriginProtection(),
+		loginByIP:      newThrottle(20, 15*time.Minute, cfg.Now),
+		loginByAccount: newThrottle(5, 15*time.Minute, cfg.Now),
+	}
 }
 
 // httpError is an error with the status and the message its client sees.

@@ -30,7 +30,10 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 type pagesEnv struct {
 	store *models.Store
 	srv   *httptest.Server
-	now   time.Time
+	// handler serves requests as a signed-in admin, without the network
+	// (benchmarks).
+	handler http.Handler
+	now     time.Time
 }
 
 // testRoleHeader names the role a test request is made as. Only the test
@@ -59,16 +62,29 @@ func newPagesEnv(tb testing.TB) *pagesEnv {
 		Timezone:      berlin,
 	}, nil)
 	router := h.Router()
-	users := map[string]models.User{
-		models.RoleAdmin:  {ID: 1, Email: "admin@example.com", Role: models.RoleAdmin},
-		models.RoleViewer: {ID: 2, Email: "viewer@example.com", Role: models.RoleViewer},
+	// Real users with real sessions: a test request names its role in a
+	// header and the test server turns it into that user's session cookie.
+	tokens := map[string]string{}
+	for _, u := range []struct{ email, role string }{
+		{"admin@example.com", models.RoleAdmin}, {"viewer@example.com", models.RoleViewer},
+	} {
+		created, err := store.CreateUser(ctx, u.email, u.role, "correct horse battery")
+		require.NoError(tb, err)
+		tokens[u.role], err = store.CreateSession(ctx, created.ID, time.Hour)
+		require.NoError(tb, err)
+	}
+	signIn := func(r *http.Request, role string) *http.Request {
+		if tok, ok := tokens[role]; ok {
+			r.AddCookie(&http.Cookie{Name: SessionCookie, Value: tok})
+		}
+		return r
 	}
 	e.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if u, ok := users[r.Header.Get(testRoleHeader)]; ok {
-			r = r.WithContext(withPageUser(r.Context(), u))
-		}
-		router.ServeHTTP(w, r)
+		router.ServeHTTP(w, signIn(r, r.Header.Get(testRoleHeader)))
 	}))
+	e.handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		router.ServeHTTP(w, signIn(r, models.RoleAdmin))
+	})
 	tb.Cleanup(e.srv.Close)
 	return e
 }

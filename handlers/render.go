@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -78,24 +77,8 @@ func (h *Handlers) renderError(c *gin.Context, status int, msg string) {
 	c.Abort()
 }
 
-// pageUserKey carries a signed-in user in a request's context until the
-// session middleware (handlers/auth.go) takes over.
-type pageUserKey struct{}
-
 // pageUser returns the signed-in user of a page request.
-//
-// TODO(lead): once handlers/auth.go lands, make this return currentUser(c).
-func pageUser(c *gin.Context) models.User {
-	if u, ok := c.Request.Context().Value(pageUserKey{}).(models.User); ok {
-		return u
-	}
-	return models.User{}
-}
-
-// withPageUser returns ctx carrying u for pageUser (tests, until sign-in lands).
-func withPageUser(ctx context.Context, u models.User) context.Context {
-	return context.WithValue(ctx, pageUserKey{}, u)
-}
+func pageUser(c *gin.Context) models.User { return currentUser(c) }
 
 // requireAdmin answers 403 and returns false unless u is an admin.
 func (h *Handlers) requireAdmin(c *gin.Context, u models.User) bool {

@@ -21,16 +21,29 @@ func (h *Handlers) Router() http.Handler {
 	r.GET("/healthz", h.showHealth)
 	r.GET("/readyz", h.showReadiness)
 
-	// Pages (issue 4). Lead: move these into the signed-in `pages` and
-	// `admin` groups, and wire securityHeaders for every route.
-	uiPages := r.Group("", h.securityHeaders)
-	uiPages.GET("/static/*filepath", h.serveStatic)
-	uiPages.GET("/meetings", h.listMeetings)
-	uiPages.GET("/meetings/:id", h.showMeetingPage)
-	uiPages.POST("/meetings/:id/refetch", h.refetchMeeting) // admin
-	uiPages.GET("/series/:number", h.showSeriesPage)
-	uiPages.GET("/people/*key", h.showPersonPage)
-	uiPages.GET("/admin/jobs", h.showJobsPage) // admin
+	// Everything a browser uses: security headers, the signed-in user,
+	// and no cross-origin form posts (CSRF).
+	ui := r.Group("", h.securityHeaders, h.sameOrigin, h.loadUser)
+	ui.GET("/static/*filepath", h.serveStatic)
+	ui.GET("/", func(c *gin.Context) { c.Redirect(http.StatusSeeOther, "/meetings") })
+	ui.GET("/login", h.showLoginPage)
+	ui.POST("/login", h.login)
+	ui.POST("/logout", h.logout)
+
+	// Pages (signed in).
+	pages := ui.Group("", h.signedIn)
+	pages.GET("/meetings", h.listMeetings)
+	pages.GET("/meetings/:id", h.showMeetingPage)
+	pages.GET("/series/:number", h.showSeriesPage)
+	pages.GET("/people/*key", h.showPersonPage)
+
+	// Admin.
+	admin := pages.Group("", h.adminOnly)
+	admin.POST("/meetings/:id/refetch", h.refetchMeeting)
+	admin.GET("/admin/jobs", h.showJobsPage)
+	admin.GET("/admin/users", h.showUsersPage)
+	admin.POST("/admin/users", h.addUser)
+	admin.POST("/admin/users/:id/delete", h.removeUser)
 
 	return r
 }

@@ -138,7 +138,7 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // allModels lists every table rollcall owns, in dependency order.
 func allModels() []any {
-	return []any{&Meeting{}, &Segment{}, &WebhookEvent{}}
+	return []any{&Meeting{}, &Segment{}, &WebhookEvent{}, &User{}, &Session{}}
 }
 
 // Migrate creates or updates rollcall's tables. It is idempotent.

@@ -1,0 +1,82 @@
+package handlers
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"github.com/gin-gonic/gin"
+
+	"rollcall/models"
+	"rollcall/views"
+)
+
+// showUsersPage lists users for an admin, with forms to add and remove.
+func (h *Handlers) showUsersPage(c *gin.Context) {
+	h.renderUsers(c, http.StatusOK, c.Query("error"), c.Query("notice"))
+}
+
+func (h *Handlers) renderUsers(c *gin.Context, status int, errMsg, notice string) {
+	me := currentUser(c)
+	users, err := h.store.Users(c.Request.Context())
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	zone, err := h.viewerZone(c, me)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	k := clock{loc: zone}
+	p := views.UsersPage{Page: h.frame(c, me, "Users", "admin", zone.String()),
+		Error: errMsg, Notice: notice, MinPassword: models.MinPasswordLength}
+	for _, u := range users {
+		p.Rows = append(p.Rows, views.UserRow{
+			ID: u.ID, Email: u.Email, Role: u.Role, Created: k.full(u.CreatedAt),
+			DeleteURL: fmt.Sprintf("/admin/users/%d/delete", u.ID), Self: u.ID == me.ID,
+		})
+	}
+	render(c, status, views.Users(p))
+}
+
+// addUser creates a user from the admin's form.
+func (h *Handlers) addUser(c *gin.Context) {
+	u, err := h.store.CreateUser(c.Request.Context(), c.PostForm("email"), c.PostForm("role"), c.PostForm("password"))
+	var verr *models.ValidationError
+	switch {
+	case errors.As(err, &verr):
+		h.renderUsers(c, http.StatusBadRequest, verr.Error(), "")
+		return
+	case errors.Is(err, models.ErrExists):
+		h.renderUsers(c, http.StatusConflict, "A user with that email exists already.", "")
+		return
+	case err != nil:
+		h.fail(c, err)
+		return
+	}
+	h.log.Info("user added", "email", u.Email, "role", u.Role, "by", currentUser(c).Email)
+	c.Redirect(http.StatusSeeOther, "/admin/users?notice="+url.QueryEscape("Added "+u.Email+"."))
+}
+
+// removeUser deletes a user and ends their sessions. Admins cannot remove
+// themselves, so rollcall always keeps one admin who can sign in.
+func (h *Handlers) removeUser(c *gin.Context) {
+	id, err := strconv.ParseUint(c.Param("id"), 10, 64)
+	if err != nil {
+		h.fail(c, errStatus(http.StatusNotFound, "no such user", err))
+		return
+	}
+	if id == currentUser(c).ID {
+		h.renderUsers(c, http.StatusBadRequest, "You cannot remove yourself.", "")
+		return
+	}
+	if err := h.store.DeleteUser(c.Request.Context(), id); err != nil {
+		h.fail(c, err)
+		return
+	}
+	h.log.Info("user removed", "user_id", id, "by", currentUser(c).Email)
+	c.Redirect(http.StatusSeeOther, "/admin/users?notice="+url.QueryEscape("User removed."))
+}
