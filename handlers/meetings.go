@@ -209,7 +209,7 @@ func (h *Handlers) showMeetingPage(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
-	segs, err := h.store.Segments(ctx, id)
+	segs, err := h.store.SegmentsForPage(ctx, id)
 	if err != nil {
 		h.fail(c, err)
 		return

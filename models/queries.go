@@ -196,13 +196,30 @@ func (s *Store) SeriesInstances(ctx context.Context, number int64, limit int) ([
 	return ms, nil
 }
 
+// segmentColumns are the segment columns pages compute with and show:
+// every one but Raw, which can be a kilobyte a row and no page needs.
+const segmentColumns = "id, meeting_id, seq, source, person_key, participant_id, user_id, participant_uuid, " +
+	"participant_user_id, registrant_id, customer_key, name, email, join_time, leave_time, leave_reason, " +
+	"status, role, device, os, location, ip_address"
+
+// SegmentsForPage returns the segments of meeting id in Zoom's order, every
+// field but Raw (left empty).
+func (s *Store) SegmentsForPage(ctx context.Context, id uint64) ([]Segment, error) {
+	var segs []Segment
+	err := s.DB.WithContext(ctx).Select(segmentColumns).Where("meeting_id = ?", id).Order("seq").Find(&segs).Error
+	if err != nil {
+		return nil, fmt.Errorf("models: segments of meeting %d: %w", id, err)
+	}
+	return segs, nil
+}
+
 // SegmentsOf returns the segments of the meetings ids, grouped by meeting id,
-// each group in Zoom's order.
+// each group in Zoom's order, every field but Raw.
 func (s *Store) SegmentsOf(ctx context.Context, ids []uint64) (map[uint64][]Segment, error) {
 	out := make(map[uint64][]Segment, len(ids))
 	for chunk := range slices.Chunk(ids, 500) {
 		var segs []Segment
-		err := s.DB.WithContext(ctx).Where("meeting_id IN ?", chunk).
+		err := s.DB.WithContext(ctx).Select(segmentColumns).Where("meeting_id IN ?", chunk).
 			Order("meeting_id, seq").Find(&segs).Error
 		if err != nil {
 			return nil, fmt.Errorf("models: segments of %d meetings: %w", len(ids), err)
@@ -214,7 +231,8 @@ func (s *Store) SegmentsOf(ctx context.Context, ids []uint64) (map[uint64][]Segm
 	return out, nil
 }
 
-// PersonMeeting is one meeting a person attended, with their segments in it.
+// PersonMeeting is one meeting a person attended, with their segments in it
+// (every field but Raw).
 type PersonMeeting struct {
 	Meeting  Meeting
 	Segments []Segment
@@ -257,7 +275,7 @@ func (s *Store) PersonMeetings(ctx context.Context, key string, limit int) ([]Pe
 	var segs []Segment
 	for chunk := range slices.Chunk(keep, 500) {
 		var part []Segment
-		err := s.DB.WithContext(ctx).Where("person_key = ? AND meeting_id IN ?", key, chunk).
+		err := s.DB.WithContext(ctx).Select(segmentColumns).Where("person_key = ? AND meeting_id IN ?", key, chunk).
 			Order("meeting_id, seq").Find(&part).Error
 		if err != nil {
 			return nil, fmt.Errorf("models: segments of person %q: %w", key, err)
