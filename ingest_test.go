@@ -181,3 +181,17 @@ func TestIngestTenThousandParticipants(t *testing.T) {
 	}
 	assert.Equal(t, int64(34), pages.Load())
 }
+
+func TestIngestWebinar(t *testing.T) {
+	fake := zoomtest.NewServer()
+	defer fake.Close()
+	a := startApp(t, fake, nil)
+	db := a.openDB(t)
+
+	m := zoomtest.Generate(zoomtest.GenOptions{Participants: 60, Seed: 19, Webinar: true})
+	fake.AddMeeting(m)
+	require.Equal(t, http.StatusOK, a.postEnded(t, m))
+	got := waitFetched(t, db, m.UUID, 30*time.Second)
+	assertStoredExactly(t, db, m)
+	assert.True(t, got.Webinar)
+}

@@ -40,13 +40,23 @@ func main() {
 const usage = `rollcall turns Zoom meetings into attendance records.
 
 Usage:
-  rollcall [serve]   run the web app and the fetch queue (settings: README)
-  rollcall migrate   create or update the database tables, then exit
-  rollcall version   print the version and commit
+  rollcall [serve]                              run the web app and the fetch queue
+  rollcall users add --email E --role admin|viewer   add a user; password from stdin
+  rollcall users list                           list users
+  rollcall users remove --email E               remove a user and end their sessions
+  rollcall migrate                              create or update the tables, then exit
+  rollcall version                              print the version and commit
+
+Settings come from the environment (ROLLCALL_*, ZOOM_*); see the README.
 `
 
-// run is the whole program; tests call it as main does.
+// run is the whole program; tests call it as main does. Commands that read
+// input (a password) read it from stdin.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	return runWithInput(ctx, args, getenv, os.Stdin, stdout, stderr)
+}
+
+func runWithInput(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
 	cmd := "serve"
 	if len(args) > 1 {
 		cmd = args[1]
@@ -69,6 +79,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return serve(ctx, cfg, stdout, log)
 	case "migrate":
 		return migrate(ctx, cfg, stdout, log)
+	case "users":
+		return users(ctx, cfg, args[2:], stdin, stdout, log)
 	default:
 		return fmt.Errorf("unknown command %q (try rollcall --help)", cmd)
 	}
@@ -141,7 +153,17 @@ func serve(ctx context.Context, cfg Config, stdout io.Writer, log *slog.Logger) 
 	if err != nil {
 		return err
 	}
-	h := handlers.New(store, queue, handlers.Config{WebhookSecret: cfg.WebhookSecret}, log)
+	if err := bootstrapAdmin(ctx, store, cfg, log); err != nil {
+		return err
+	}
+	h := handlers.New(store, queue, handlers.Config{
+		WebhookSecret: cfg.WebhookSecret,
+		SecureCookies: cfg.BaseURL.Scheme == "https",
+		Timezone:      cfg.Timezone,
+		Thresholds: models.Thresholds{
+			LateAfter: cfg.LateAfter, EarlyBefore: cfg.EarlyBefore, PresentPercent: cfg.PresentPercent,
+		},
+	}, log)
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {

@@ -261,3 +261,46 @@ func TestIngestManyMeetings(t *testing.T) {
 		assertStoredExactly(t, db, m)
 	}
 }
+
+func TestUsersCommand(t *testing.T) {
+	env := map[string]string{"ROLLCALL_DATABASE": filepath.Join(t.TempDir(), "u.db")}
+	getenv := func(k string) string { return env[k] }
+	ctx := context.Background()
+	var out strings.Builder
+	err := runWithInput(ctx, []string{"rollcall", "users", "add", "--email", "Boss@Example.com", "--role", "admin"},
+		getenv, strings.NewReader("a long password\n"), &out, io.Discard)
+	require.NoError(t, err)
+	assert.Equal(t, "added boss@example.com (admin)\n", out.String())
+
+	err = runWithInput(ctx, []string{"rollcall", "users", "add", "--email", "v@example.com"},
+		getenv, strings.NewReader(""), io.Discard, io.Discard)
+	assert.ErrorContains(t, err, "password on stdin")
+	err = runWithInput(ctx, []string{"rollcall", "users", "add", "--email", "v@example.com", "--role", "boss"},
+		getenv, strings.NewReader("a long password\n"), io.Discard, io.Discard)
+	assert.ErrorContains(t, err, "role")
+
+	out.Reset()
+	require.NoError(t, runWithInput(ctx, []string{"rollcall", "users", "list"}, getenv, nil, &out, io.Discard))
+	assert.Contains(t, out.String(), "boss@example.com")
+	assert.NotContains(t, out.String(), "$2a$")
+
+	out.Reset()
+	require.NoError(t, runWithInput(ctx, []string{"rollcall", "users", "remove", "--email", "boss@example.com"}, getenv, nil, &out, io.Discard))
+	assert.Equal(t, "removed boss@example.com\n", out.String())
+	err = runWithInput(ctx, []string{"rollcall", "users", "remove", "--email", "boss@example.com"}, getenv, nil, io.Discard, io.Discard)
+	assert.ErrorIs(t, err, models.ErrNotFound)
+}
+
+func TestFirstAdminFromSettings(t *testing.T) {
+	fake := zoomtest.NewServer()
+	defer fake.Close()
+	a := startApp(t, fake, map[string]string{
+		"ROLLCALL_ADMIN_EMAIL": "first@example.com", "ROLLCALL_ADMIN_PASSWORD": "first admin password",
+	})
+	db := a.openDB(t)
+	u, err := db.UserByEmail(context.Background(), "first@example.com")
+	require.NoError(t, err)
+	assert.True(t, u.IsAdmin())
+	_, err = db.Authenticate(context.Background(), "first@example.com", "first admin password")
+	assert.NoError(t, err)
+}

@@ -64,7 +64,9 @@ func (w *FetchWorker) Work(ctx context.Context, job *river.Job[FetchParticipants
 }
 
 func (w *FetchWorker) fetch(ctx context.Context, m models.Meeting) error {
-	if m.Topic == "" || m.EndTime == nil || m.StartTime.IsZero() || m.HostEmail == "" {
+	// Zoom has no past-webinar details call: a webinar keeps what its
+	// webinar.ended said.
+	if !m.Webinar && (m.Topic == "" || m.EndTime == nil || m.StartTime.IsZero() || m.HostEmail == "") {
 		pm, err := w.src.PastMeeting(ctx, m.UUID)
 		switch {
 		case err == nil:
@@ -82,7 +84,11 @@ func (w *FetchWorker) fetch(ctx context.Context, m models.Meeting) error {
 			w.log.Warn("past meeting details unavailable", "meeting_uuid", m.UUID, "error", err)
 		}
 	}
-	res, err := w.src.Participants(ctx, m.UUID)
+	list := w.src.Participants
+	if m.Webinar {
+		list = w.src.WebinarParticipants
+	}
+	res, err := list(ctx, m.UUID)
 	if err != nil {
 		return err
 	}

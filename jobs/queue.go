@@ -24,6 +24,7 @@ import (
 // ParticipantSource is what the fetch worker needs of Zoom: *zoom.Client.
 type ParticipantSource interface {
 	Participants(ctx context.Context, meetingUUID string) (zoom.ParticipantsResult, error)
+	WebinarParticipants(ctx context.Context, webinarUUID string) (zoom.ParticipantsResult, error)
 	PastMeeting(ctx context.Context, meetingUUID string) (zoom.PastMeeting, error)
 }
 
