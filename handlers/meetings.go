@@ -283,8 +283,9 @@ func (h *Handlers) meetingPage(m models.Meeting, segs []models.Segment, loc *tim
 		p.Columns = append(p.Columns, sc)
 	}
 	tl := views.TimelineInput{Start: m.StartTime, End: end, Zone: loc, People: make([]views.TimelinePerson, len(as))}
+	reasons := reasonCache{}
 	for i, a := range as {
-		p.Rows[i] = personRow(a, k)
+		p.Rows[i] = personRow(a, k, reasons)
 		tp := views.TimelinePerson{Label: a.Name, Segments: make([]views.TimelineSegment, len(a.Segments))}
 		for j, s := range a.Segments {
 			ts := views.TimelineSegment{Join: s.JoinTime, Waiting: s.Status == models.StatusWaitingRoom}
@@ -300,14 +301,14 @@ func (h *Handlers) meetingPage(m models.Meeting, segs []models.Segment, loc *tim
 }
 
 // personRow lays out one person's attendance and sessions.
-func personRow(a models.Attendance, k clock) views.PersonRow {
+func personRow(a models.Attendance, k clock, reasons reasonCache) views.PersonRow {
 	r := views.PersonRow{
 		Key: a.Key, URL: personURL(a.Key), Name: a.Name, Email: a.Email,
 		FirstJoin: k.short(a.FirstJoin), LastLeave: k.short(a.LastLeave),
 		Attended: duration(a.AttendedSeconds), AttendedSeconds: a.AttendedSeconds,
 		AttendedMinutes: oneDecimal(a.AttendedMinutes()), Percent: oneDecimal(a.PercentRounded()),
 		Sessions: a.Sessions, Late: a.Late, LeftEarly: a.LeftEarly, Present: a.Present,
-		LeaveReason: reasonLines(a.LeaveReason),
+		LeaveReason: reasons.lines(a.LeaveReason),
 		Segments:    make([]views.SegmentRow, len(a.Segments)),
 	}
 	if r.Name == "" {
@@ -319,7 +320,7 @@ func personRow(a models.Attendance, k clock) views.PersonRow {
 			Join: k.short(s.JoinTime), Duration: "—", Status: s.Status,
 			Waiting: s.Status == models.StatusWaitingRoom,
 			Device:  s.Device, OS: s.OS, Location: s.Location, IP: s.IPAddress, Role: s.Role,
-			LeaveReason: reasonLines(s.LeaveReason),
+			LeaveReason: reasons.lines(s.LeaveReason),
 		}
 		if s.LeaveTime != nil {
 			sr.Leave = k.short(*s.LeaveTime)
@@ -346,14 +347,25 @@ func appendNew(vs []string, v string) []string {
 	return append(vs, v)
 }
 
-// reasonLines sanitizes a raw leave reason into the lines to show; the
-// view puts a <br> between them and escapes each.
-func reasonLines(raw string) []string {
-	s := models.SanitizeLeaveReason(raw)
-	if s == "" {
+// reasonCache sanitizes each distinct raw leave reason of a page once: a
+// person's reason is also one of their segments', and Zoom's wording repeats.
+type reasonCache map[string][]string
+
+// lines returns raw sanitized into the lines to show; the view puts a <br>
+// between them and escapes each.
+func (rc reasonCache) lines(raw string) []string {
+	if raw == "" {
 		return nil
 	}
-	return strings.Split(s, "\n")
+	if l, ok := rc[raw]; ok {
+		return l
+	}
+	var l []string
+	if s := models.SanitizeLeaveReason(raw); s != "" {
+		l = strings.Split(s, "\n")
+	}
+	rc[raw] = l
+	return l
 }
 
 // thresholdText explains the rules the flags follow.

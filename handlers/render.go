@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"bytes"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -56,17 +55,17 @@ func (h *Handlers) serveStatic(c *gin.Context) {
 	c.FileFromFS(name, http.FS(static.FS()))
 }
 
-// render writes comp with status as an HTML page. It renders into a buffer
-// first, with the request's context, so that a failure mid-way still
-// answers 500 rather than half a page.
+// render writes comp with status as an HTML page, rendering with the
+// request's context straight into the response. The views hold no
+// fallible logic (every value arrives computed), so the only errors left are
+// a gone client or a cancelled request, where the status no longer matters;
+// streaming spares a 1,000-person page (about 3 MB) a copy in memory.
 func render(c *gin.Context, status int, comp templ.Component) {
-	var buf bytes.Buffer
-	if err := comp.Render(c.Request.Context(), &buf); err != nil {
+	c.Header("Content-Type", "text/html; charset=utf-8")
+	c.Status(status)
+	if err := comp.Render(c.Request.Context(), c.Writer); err != nil {
 		_ = c.Error(fmt.Errorf("handlers: render %s: %w", c.Request.URL.Path, err))
-		c.Data(http.StatusInternalServerError, "text/plain; charset=utf-8", []byte("internal error\n"))
-		return
 	}
-	c.Data(status, "text/html; charset=utf-8", buf.Bytes())
 }
 
 // renderError renders the HTML page of a failed request. h.fail can call it
