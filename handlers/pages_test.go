@@ -37,10 +37,8 @@ type pagesEnv struct {
 }
 
 // testRoleHeader names the role a test request is made as. Only the test
-// server below reads it.
-//
-// TODO: when sign-in lands, client() signs in for real (the lead's
-// env.client) and this header and the wrapper go away.
+// server below reads it, and turns it into a real session cookie of a real
+// user with that role (the session middleware does the rest).
 const testRoleHeader = "X-Test-Role"
 
 func newPagesEnv(tb testing.TB) *pagesEnv {
