@@ -41,11 +41,14 @@ const usage = `rollcall turns Zoom meetings into attendance records.
 
 Usage:
   rollcall [serve]                              run the web app and the fetch queue
+  rollcall demo [--password P]                  try it: a fake Zoom in-process fills a fresh database
   rollcall users add --email E --role admin|viewer   add a user; password from stdin
   rollcall users list                           list users
   rollcall users remove --email E               remove a user and end their sessions
   rollcall migrate                              create or update the tables, then exit
   rollcall version                              print the version and commit
+  rollcall healthcheck                          exit 0 if the local server answers /healthz
+  rollcall COMMAND --help                       help on one command
 
 Settings come from the environment (ROLLCALL_*, ZOOM_*); see the README.
 `
@@ -61,6 +64,10 @@ func runWithInput(ctx context.Context, args []string, getenv func(string) string
 	if len(args) > 1 {
 		cmd = args[1]
 	}
+	if help, ok := commandHelp(cmd, args[min(len(args), 2):]); ok {
+		_, err := io.WriteString(stdout, help)
+		return err
+	}
 	switch cmd {
 	case "-h", "--help", "help":
 		_, err := io.WriteString(stdout, usage)
@@ -68,6 +75,10 @@ func runWithInput(ctx context.Context, args []string, getenv func(string) string
 	case "version", "--version":
 		_, err := fmt.Fprintln(stdout, versionString())
 		return err
+	case "demo":
+		return demo(ctx, args[2:], getenv, stdout, stderr)
+	case "healthcheck":
+		return healthcheck(ctx, args[2:], getenv, stdout)
 	}
 	cfg, err := loadConfig(getenv)
 	if err != nil {
@@ -88,7 +99,9 @@ func runWithInput(ctx context.Context, args []string, getenv func(string) string
 
 func versionString() string {
 	commit := "unknown"
-	if bi, ok := debug.ReadBuildInfo(); ok {
+	if buildCommit != "" { // set by build/static.sh
+		commit = buildCommit
+	} else if bi, ok := debug.ReadBuildInfo(); ok {
 		for _, s := range bi.Settings {
 			if s.Key == "vcs.revision" {
 				commit = s.Value
