@@ -22,6 +22,13 @@ const seriesInstanceLimit = 60
 // meeting: each person's attended minutes and % per instance, present or
 // not, and their totals.
 func (h *Handlers) showSeriesPage(c *gin.Context) {
+	// /series/:number.csv arrives here too: Gin cannot register it beside
+	// /series/:number, so the CSV export (export_series.go) is dispatched
+	// from the page's handler.
+	if number, ok := strings.CutSuffix(c.Param("number"), ".csv"); ok {
+		h.exportSeries(c, number)
+		return
+	}
 	u := pageUser(c)
 	number, err := strconv.ParseInt(c.Param("number"), 10, 64)
 	if err != nil {

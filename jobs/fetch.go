@@ -189,6 +189,10 @@ func rateLimitWait(rl *zoom.RateLimitError, now time.Time) time.Duration {
 	return wait + rand.N(wait/10+time.Second)
 }
 
+// SegmentFrom turns one Zoom participant row into the segment a fetch
+// stores, so that tests and benchmarks elsewhere build data the real way.
+func SegmentFrom(p zoom.Participant) models.Segment { return segmentFrom(p) }
+
 // segmentFrom turns one Zoom participant row into a stored segment.
 func segmentFrom(p zoom.Participant) models.Segment {
 	raw := string(p.Raw)

@@ -1,0 +1,218 @@
+package handlers
+
+import (
+	"io"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"rollcall/models"
+)
+
+// attendanceColumns is the header of attendance.csv: DESIGN.md §7's fixed
+// columns, in that order, then rollcall's extras. Append new columns at
+// the end; scripts read these by position.
+var attendanceColumns = []string{
+	"name", "email", "first_join", "last_leave", "attended_seconds", "attended_minutes",
+	"attendance_percent", "sessions", "late", "left_early", "present", "leave_reason",
+	// Extras: the distinct devices, locations and roles of the person's
+	// in-meeting segments ("; " between values, in join order), their
+	// registrant id and Zoom user id (participant_user_id, else the
+	// deprecated id), and rollcall's person key (the /people/ page).
+	"device", "location", "role", "registrant_id", "user_id", "person_key",
+}
+
+// attendanceEncoder writes attendance.csv: one row per person, as
+// ComputeAttendance gives them (first join, then name).
+type attendanceEncoder struct {
+	s   *csvStream
+	loc *time.Location
+	rec []string
+}
+
+// newAttendanceEncoder writes the header to w and returns the encoder.
+// Times are written in loc.
+func newAttendanceEncoder(w io.Writer, loc *time.Location, bom bool) *attendanceEncoder {
+	return &attendanceEncoder{s: newCSVStream(w, bom, slices.Clone(attendanceColumns)), loc: loc}
+}
+
+// Encode writes the row of one person.
+func (e *attendanceEncoder) Encode(a *models.Attendance) error {
+	e.rec = appendAttendance(e.rec[:0], a, e.loc)
+	return e.s.write(e.rec)
+}
+
+// Close flushes the file and returns the first error writing it.
+func (e *attendanceEncoder) Close() error { return e.s.close() }
+
+// appendAttendance appends the attendanceColumns cells of a to rec. The
+// numbers are the meeting page's: seconds rounded down, minutes and percent
+// with one decimal.
+func appendAttendance(rec []string, a *models.Attendance, loc *time.Location) []string {
+	var devices, locations, roles []string
+	var registrant, userID string
+	for i := range a.Segments {
+		s := &a.Segments[i]
+		if registrant == "" {
+			registrant = strings.TrimSpace(s.RegistrantID)
+		}
+		if userID == "" {
+			userID = strings.TrimSpace(s.ParticipantUserID)
+		}
+		if userID == "" {
+			userID = strings.TrimSpace(s.ParticipantID)
+		}
+		if s.Status != models.StatusWaitingRoom {
+			devices = appendNew(devices, s.Device)
+			locations = appendNew(locations, s.Location)
+			roles = appendNew(roles, s.Role)
+		}
+	}
+	return append(rec,
+		a.Name, a.Email, csvTime(a.FirstJoin, loc), csvTime(a.LastLeave, loc),
+		csvUint(a.AttendedSeconds), csvDecimal(a.AttendedMinutes()), csvDecimal(a.PercentRounded()),
+		strconv.Itoa(a.Sessions), csvBool(a.Late), csvBool(a.LeftEarly), csvBool(a.Present),
+		models.SanitizeLeaveReason(a.LeaveReason),
+		strings.Join(devices, "; "), strings.Join(locations, "; "), strings.Join(roles, "; "),
+		registrant, userID, a.Key,
+	)
+}
+
+// attendanceOf computes the attendance of meeting m from its segments as
+// the meeting page does: same window, clock and thresholds.
+func (h *Handlers) attendanceOf(m *models.Meeting, segs []models.Segment) []models.Attendance {
+	w := models.Window{Start: m.StartTime, End: m.EndTime, Now: h.cfg.Now()}
+	return models.ComputeAttendance(segs, w, h.thresholds())
+}
+
+// exportAttendance serves /meetings/:id/attendance.csv: one row per person.
+// ?tz= picks the zone, ?bom=1 prefixes a BOM.
+func (h *Handlers) exportAttendance(c *gin.Context) {
+	id, err := parseID(c, "id")
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	opt, err := h.exportOptions(c)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	ctx := c.Request.Context()
+	m, err := h.store.Meeting(ctx, id)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	// One meeting's segments fit in memory (the page holds them too); the
+	// person rows need all of a person's segments anyway.
+	segs, err := h.store.SegmentsForPage(ctx, id)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	as := h.attendanceOf(&m, segs)
+	w := startCSV(c, fileName{topic: m.Topic, kind: "attendance", day: m.StartTime, loc: opt.loc})
+	enc := newAttendanceEncoder(w, opt.loc, opt.bom)
+	for i := range as {
+		if err := enc.Encode(&as[i]); err != nil {
+			h.exportFailed(c, err)
+			return
+		}
+	}
+	if err := enc.Close(); err != nil {
+		h.exportFailed(c, err)
+	}
+}
+
+// meetingsColumns is the header of meetings.csv: the meeting's columns,
+// then attendanceColumns.
+var meetingsColumns = append([]string{"meeting_id", "meeting_uuid", "meeting_number", "topic", "meeting_start"},
+	attendanceColumns...)
+
+// meetingsEncoder writes meetings.csv: every person row of every meeting
+// instance in a range, each prefixed by its meeting.
+type meetingsEncoder struct {
+	s   *csvStream
+	loc *time.Location
+	rec []string
+}
+
+// newMeetingsEncoder writes the header to w and returns the encoder.
+func newMeetingsEncoder(w io.Writer, loc *time.Location, bom bool) *meetingsEncoder {
+	return &meetingsEncoder{s: newCSVStream(w, bom, slices.Clone(meetingsColumns)), loc: loc}
+}
+
+// Encode writes the row of one person in meeting m.
+func (e *meetingsEncoder) Encode(m *models.Meeting, a *models.Attendance) error {
+	e.rec = append(e.rec[:0], strconv.FormatUint(m.ID, 10), m.UUID, strconv.FormatInt(m.MeetingNumber, 10),
+		m.Topic, csvTime(m.StartTime, e.loc))
+	e.rec = appendAttendance(e.rec, a, e.loc)
+	return e.s.write(e.rec)
+}
+
+// Close flushes the file and returns the first error writing it.
+func (e *meetingsEncoder) Close() error { return e.s.close() }
+
+// exportMeetings serves /meetings.csv?from=yyyy-mm-dd&to=yyyy-mm-dd: the
+// attendance rows of every meeting instance that started in the range
+// (dates in the export's zone, both inclusive), oldest meeting first, each
+// meeting's people in attendance.csv's order. Meetings are read in keyset
+// batches and their segments one meeting at a time, so memory holds one
+// meeting however long the range.
+func (h *Handlers) exportMeetings(c *gin.Context) {
+	opt, err := h.exportOptions(c)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	fromS, toS := c.Query("from"), c.Query("to")
+	if fromS == "" || toS == "" {
+		h.fail(c, errStatus(http.StatusBadRequest, "give from and to, dates like 2026-01-31", nil))
+		return
+	}
+	from, err := parseDate(fromS, opt.loc, "from")
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	to, err := parseDate(toS, opt.loc, "to")
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	if to.Before(from) {
+		h.fail(c, errStatus(http.StatusBadRequest, "to is before from", nil))
+		return
+	}
+	ctx := c.Request.Context()
+	rows := h.store.ExportMeetings(ctx, from, to.AddDate(0, 0, 1))
+	w := startCSV(c, fileName{topic: "meetings", kind: "attendance", dates: fromS + "_" + toS, loc: opt.loc})
+	enc := newMeetingsEncoder(w, opt.loc, opt.bom)
+	for rows.Next() {
+		m := rows.Meeting()
+		segs, err := h.store.SegmentsForPage(ctx, m.ID)
+		if err != nil {
+			h.exportFailed(c, err)
+			return
+		}
+		as := h.attendanceOf(m, segs)
+		for i := range as {
+			if err := enc.Encode(m, &as[i]); err != nil {
+				h.exportFailed(c, err)
+				return
+			}
+		}
+	}
+	if err := rows.Err(); err != nil {
+		h.exportFailed(c, err)
+		return
+	}
+	if err := enc.Close(); err != nil {
+		h.exportFailed(c, err)
+	}
+}

@@ -1,0 +1,309 @@
+package handlers
+
+import (
+	"bufio"
+	"encoding/csv"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/gin-gonic/gin"
+
+	"rollcall/models"
+)
+
+// CSV exports (DESIGN.md §7). Each file kind has a small streaming encoder
+// (attendanceEncoder, sessionsEncoder, seriesEncoder, meetingsEncoder): the
+// constructor writes the header, Encode writes one row, Close flushes and
+// returns the writer's first error. They share csvStream, which owns the
+// rules every cell follows:
+//
+//   - RFC 4180: comma-separated, CRLF line ends, a field quoted when it holds
+//     a comma, quote, CR or LF (or begins with a space), quotes doubled.
+//   - UTF-8 throughout; an optional BOM first, for Excel.
+//   - Formula injection: any cell beginning with '=', '+', '-', '@', tab or
+//     CR gets a leading "'", so that a spreadsheet shows it as text. The
+//     rule applies to every cell, header included; the numbers, booleans
+//     and RFC 3339 times the encoders produce never begin with one of those
+//     characters (they are never negative), so they are never changed.
+//
+// Rows are flushed to the client every flushEvery rows, and the response
+// writer is flushed then too, so memory stays at one buffer and the client
+// sees progress on a long export.
+
+// flushEvery is how many rows an export writes between flushes.
+const flushEvery = 1000
+
+// csvBufferSize is the size of the buffer between the CSV writer and the
+// response.
+const csvBufferSize = 64 << 10
+
+// csvStream writes CSV records to w with the rules above.
+type csvStream struct {
+	bw    *bufio.Writer
+	cw    *csv.Writer
+	flush func() // flushes the layer below bw; nil when there is none
+	rows  int
+	err   error
+}
+
+// newCSVStream returns a stream to w that has written the BOM (when bom)
+// and header. When w is an http.Flusher it is flushed every flushEvery rows.
+func newCSVStream(w io.Writer, bom bool, header []string) *csvStream {
+	bw := bufio.NewWriterSize(w, csvBufferSize)
+	s := &csvStream{bw: bw, cw: csv.NewWriter(bw)} // csv.NewWriter reuses bw: it is big enough
+	s.cw.UseCRLF = true
+	if f, ok := w.(http.Flusher); ok {
+		s.flush = f.Flush
+	}
+	if bom {
+		_, s.err = bw.WriteString("\uFEFF")
+	}
+	s.write(header)
+	return s
+}
+
+// write writes one record, neutralizing formula cells in place.
+func (s *csvStream) write(rec []string) error {
+	if s.err != nil {
+		return s.err
+	}
+	for i, v := range rec {
+		rec[i] = defuse(v)
+	}
+	if err := s.cw.Write(rec); err != nil {
+		s.err = err
+		return err
+	}
+	if s.rows++; s.rows%flushEvery == 0 {
+		return s.flushAll()
+	}
+	return nil
+}
+
+// flushAll sends everything buffered to the client.
+func (s *csvStream) flushAll() error {
+	s.cw.Flush()
+	if err := s.cw.Error(); err != nil {
+		s.err = err
+		return err
+	}
+	if s.flush != nil {
+		s.flush()
+	}
+	return nil
+}
+
+// close flushes the stream and returns the first error writing it.
+func (s *csvStream) close() error {
+	if s.err != nil {
+		return s.err
+	}
+	return s.flushAll()
+}
+
+// defuse prefixes a cell that a spreadsheet would read as a formula with
+// "'" (OWASP's CSV injection advice).
+func defuse(v string) string {
+	if v == "" {
+		return v
+	}
+	switch v[0] {
+	case '=', '+', '-', '@', '\t', '\r':
+		return "'" + v
+	}
+	return v
+}
+
+// csvTime formats t as RFC 3339 in loc, with fractional seconds only when
+// t has them; the zero time is an empty cell.
+func csvTime(t time.Time, loc *time.Location) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.In(loc).Format(time.RFC3339Nano)
+}
+
+// csvUint formats a count or a number of seconds; negatives become 0 (a
+// count is never negative, and a "-" would read as a formula).
+func csvUint(n int64) string {
+	if n < 0 {
+		n = 0
+	}
+	return strconv.FormatInt(n, 10)
+}
+
+// csvDecimal formats f with one decimal and "." whatever the locale;
+// negatives become 0.
+func csvDecimal(f float64) string {
+	if f < 0 || f != f {
+		f = 0
+	}
+	return strconv.FormatFloat(f, 'f', 1, 64)
+}
+
+// csvBool formats b as true or false.
+func csvBool(b bool) string { return strconv.FormatBool(b) }
+
+// csvOptions are the query parameters every export takes.
+type csvOptions struct {
+	loc *time.Location // ?tz=, else the user's zone, else the default
+	bom bool           // ?bom=1
+}
+
+// exportOptions reads ?tz= and ?bom=. An unknown zone is a 400.
+func (h *Handlers) exportOptions(c *gin.Context) (csvOptions, error) {
+	loc, err := h.viewerZone(c, currentUser(c))
+	if err != nil {
+		return csvOptions{}, err
+	}
+	bom, _ := strconv.ParseBool(c.Query("bom"))
+	return csvOptions{loc: loc, bom: bom}, nil
+}
+
+// startCSV sets the headers of a CSV download named by name and returns
+// the writer of its body. Nothing is written yet, so the status can still
+// change if the export fails before its first row.
+func startCSV(c *gin.Context, name fileName) io.Writer {
+	hd := c.Writer.Header()
+	hd.Set("Content-Type", "text/csv; charset=utf-8")
+	hd.Set("Content-Disposition", name.contentDisposition())
+	hd.Set("Cache-Control", "private, no-store")
+	c.Status(http.StatusOK)
+	return c.Writer
+}
+
+// exportFailed ends a failed export. Before the first byte it is the usual
+// error answer (and not an attachment). After it, the status is gone: the
+// connection is cut, so the client sees a truncated transfer instead of a
+// short file that looks complete.
+func (h *Handlers) exportFailed(c *gin.Context, err error) {
+	if !c.Writer.Written() {
+		c.Writer.Header().Del("Content-Disposition")
+		c.Writer.Header().Del("Cache-Control")
+		h.fail(c, err)
+		return
+	}
+	h.log.Warn("csv export cut short", "path", c.Request.URL.Path, "error", err)
+	if conn, _, herr := http.NewResponseController(c.Writer).Hijack(); herr == nil {
+		conn.Close()
+	}
+	c.Abort()
+}
+
+// fileName is the download name of an export: "<topic>-<kind>_<date>_<zone>.csv".
+type fileName struct {
+	topic, kind string
+	day         time.Time // formatted as yyyy-mm-dd in loc; zero leaves the date out
+	loc         *time.Location
+	// dates overrides day with a preformatted date part ("2026-11-01_2026-11-30").
+	dates string
+}
+
+// ascii returns the name in safe ASCII characters only (safeName): the
+// filename= parameter every client understands.
+func (n fileName) ascii() string {
+	return n.build(safeName(n.topic, "meeting"))
+}
+
+// unicode returns the name with the topic's non-ASCII letters intact, for
+// RFC 5987's filename*; characters that file systems refuse are dropped.
+func (n fileName) unicode() string {
+	t := strings.Map(func(r rune) rune {
+		if r < ' ' || r == 0x7f || strings.ContainsRune(`/\:*?"<>|%`, r) {
+			return ' '
+		}
+		return r
+	}, models.PlainText(n.topic))
+	t = strings.Join(strings.Fields(t), " ")
+	if len(t) > 120 {
+		t = strings.ToValidUTF8(t[:120], "")
+	}
+	if t == "" {
+		t = "meeting"
+	}
+	return n.build(t)
+}
+
+func (n fileName) build(topic string) string {
+	date := n.dates
+	if date == "" && !n.day.IsZero() {
+		date = n.day.In(n.loc).Format("2006-01-02")
+	}
+	zone := safeName(strings.ReplaceAll(n.loc.String(), "/", "-"), "zone")
+	out := topic + "-" + n.kind
+	if date != "" {
+		out += "_" + date
+	}
+	return out + "_" + zone + ".csv"
+}
+
+// contentDisposition returns the attachment header: filename= in safe
+// ASCII, and filename* (RFC 5987, UTF-8) when the topic has more to say.
+func (n fileName) contentDisposition() string {
+	ascii := n.ascii()
+	h := `attachment; filename="` + ascii + `"`
+	if u := n.unicode(); u != ascii && !isASCIIName(u) {
+		h += "; filename*=UTF-8''" + rfc5987(u)
+	}
+	return h
+}
+
+func isASCIIName(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// rfc5987 percent-encodes s as an RFC 5987 ext-value (attr-char kept).
+func rfc5987(s string) string {
+	const hex = "0123456789ABCDEF"
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("!#$&+-.^_`|~", c) >= 0 {
+			b.WriteByte(c)
+			continue
+		}
+		b.WriteByte('%')
+		b.WriteByte(hex[c>>4])
+		b.WriteByte(hex[c&15])
+	}
+	return b.String()
+}
+
+// safeName reduces s to the characters every browser and file system takes
+// in a file name: ASCII letters, digits, '-', '_' and '.'. HTML is dropped
+// first; every run of other characters becomes one '_'; the result is
+// trimmed of '_' and '.' and cut to 80 bytes. An empty result is def.
+func safeName(s, def string) string {
+	s = models.PlainText(s)
+	var b strings.Builder
+	under := false
+	for _, r := range s {
+		ok := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.'
+		if !ok {
+			under = b.Len() > 0
+			continue
+		}
+		if b.Len() >= 80 {
+			break
+		}
+		if under && r != '_' {
+			b.WriteByte('_')
+		}
+		under = false
+		b.WriteRune(r)
+	}
+	out := strings.Trim(b.String(), "_.")
+	if out == "" {
+		return def
+	}
+	return out
+}

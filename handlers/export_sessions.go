@@ -1,0 +1,228 @@
+package handlers
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"slices"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"rollcall/models"
+)
+
+// sessionsLeadColumns open sessions.csv (DESIGN.md §7), followed by
+// rollcall's own two fields of the segment, then zoomColumns.
+var sessionsLeadColumns = []string{
+	"name", "email", "join_time", "leave_time", "duration_seconds",
+	// rollcall's: the person key (as in attendance.csv) and the Zoom API
+	// the row came from ("dashboard" or "report").
+	"person_key", "source",
+}
+
+// zoomColumns is the fixed order of the Zoom fields in sessions.csv, after
+// the lead columns. Every one is always present (empty when Zoom did not
+// send it), so a script written against one export reads every other; keys
+// Zoom sends that are not listed here follow them, sorted (see
+// sessionsColumns). The order is:
+//
+//  1. the keys of a Dashboard row as in the seed fixture
+//     (fixtures/dashboard_participants_seed.json), in its order;
+//  2. the other Dashboard fields of ZOOM.md §5a, in the document's order;
+//  3. the Report and past-meetings fields of ZOOM.md §5b and §5c.
+//
+// Left out because the lead columns carry them: user_name and name (name),
+// email and user_email (email), join_time and leave_time (in the export's
+// zone). leave_reason is the sanitized text; every other value is Zoom's,
+// strings as they are, numbers and booleans as JSON wrote them, arrays and
+// objects (internal_ip_addresses, audio_call) as one cell of compact JSON,
+// null as an empty cell.
+var zoomColumns = []string{
+	// 1. seed fixture
+	"id", "user_id", "device", "ip_address", "location", "network_type", "microphone", "camera",
+	"speaker", "data_center", "full_data_center", "connection_type", "share_application",
+	"share_desktop", "share_whiteboard", "recording", "status", "pc_name", "domain", "mac_addr",
+	"harddisk_id", "version", "leave_reason", "role", "sip_uri", "from_sip_uri",
+	// 2. ZOOM.md §5a
+	"participant_uuid", "participant_user_id", "registrant_id", "customer_key", "bo_mtg_id",
+	"os", "os_version", "client", "device_name", "browser_name", "browser_version",
+	"zoom_thin_client_plugin_version", "internal_ip_addresses", "video_connection_type",
+	"as_connection_type", "audio_quality", "video_quality", "screen_share_quality",
+	"in_room_participants", "audio_call", "groupId", "has_archiving", "optional_archiving",
+	"total_jointime_cost", "aic_disclaimer",
+	// 3. ZOOM.md §5b, §5c
+	"duration", "failover", "internal_user",
+}
+
+// leadRawKeys are Zoom's keys that the lead columns carry.
+var leadRawKeys = map[string]bool{
+	"user_name": true, "name": true, "email": true, "user_email": true, "join_time": true, "leave_time": true,
+}
+
+// sessionsColumns returns the header of sessions.csv and, for each column
+// after the lead columns, the Zoom key it holds. rawKeys are the keys
+// found in the meeting's rows (models.Store.SegmentRawKeys); those not in
+// zoomColumns are appended sorted, and one that would repeat a column name
+// is headed "zoom_<key>".
+func sessionsColumns(rawKeys []string) (header, keys []string) {
+	header = slices.Clone(sessionsLeadColumns)
+	keys = slices.Clone(zoomColumns)
+	taken := map[string]bool{}
+	for _, k := range header {
+		taken[k] = true
+	}
+	for _, k := range keys {
+		taken[k] = true
+	}
+	extra := slices.Clone(rawKeys)
+	slices.Sort(extra)
+	extra = slices.Compact(extra)
+	known := map[string]bool{}
+	for _, k := range zoomColumns {
+		known[k] = true
+	}
+	header = append(header, keys...)
+	for _, k := range extra {
+		if known[k] || leadRawKeys[k] {
+			continue
+		}
+		name := k
+		for taken[name] {
+			name = "zoom_" + name
+		}
+		taken[name] = true
+		header = append(header, name)
+		keys = append(keys, k)
+	}
+	return header, keys
+}
+
+// sessionsEncoder writes sessions.csv: one row per segment.
+type sessionsEncoder struct {
+	s    *csvStream
+	loc  *time.Location
+	keys []string // the Zoom key of each column after the lead ones
+	rec  []string
+	raw  map[string]json.RawMessage
+	buf  bytes.Buffer
+}
+
+// newSessionsEncoder writes the header to w and returns the encoder.
+// rawKeys are the Zoom keys found in the rows to come (sessionsColumns);
+// a key missing from it is not exported.
+func newSessionsEncoder(w io.Writer, loc *time.Location, bom bool, rawKeys []string) *sessionsEncoder {
+	header, keys := sessionsColumns(rawKeys)
+	return &sessionsEncoder{
+		s: newCSVStream(w, bom, header), loc: loc, keys: keys,
+		raw: make(map[string]json.RawMessage, len(keys)),
+	}
+}
+
+// Encode writes the row of one segment. A Raw that is not a JSON object
+// leaves the Zoom columns empty; the lead columns come from the stored
+// fields either way.
+func (e *sessionsEncoder) Encode(s *models.Segment) error {
+	clear(e.raw)
+	if err := json.Unmarshal([]byte(s.Raw), &e.raw); err != nil {
+		clear(e.raw)
+	}
+	dur := ""
+	if s.LeaveTime != nil {
+		dur = csvUint(int64(s.LeaveTime.Sub(s.JoinTime) / time.Second))
+	}
+	var leave time.Time
+	if s.LeaveTime != nil {
+		leave = *s.LeaveTime
+	}
+	e.rec = append(e.rec[:0], s.Name, s.Email, csvTime(s.JoinTime, e.loc), csvTime(leave, e.loc), dur,
+		s.PersonKey, s.Source)
+	for _, k := range e.keys {
+		e.rec = append(e.rec, e.cell(k, e.raw[k]))
+	}
+	return e.s.write(e.rec)
+}
+
+// cell turns one raw JSON value into its cell.
+func (e *sessionsEncoder) cell(key string, v json.RawMessage) string {
+	v = bytes.TrimSpace(v)
+	if len(v) == 0 {
+		return ""
+	}
+	switch v[0] {
+	case 'n': // null
+		return ""
+	case '"':
+		var s string
+		if bytes.IndexByte(v, '\\') < 0 {
+			s = string(v[1 : len(v)-1])
+		} else if err := json.Unmarshal(v, &s); err != nil {
+			return ""
+		}
+		if key == "leave_reason" {
+			return models.SanitizeLeaveReason(s)
+		}
+		return s
+	case '{', '[':
+		e.buf.Reset()
+		if err := json.Compact(&e.buf, v); err != nil {
+			return string(v)
+		}
+		return e.buf.String()
+	}
+	return string(v) // a number, true or false, as Zoom wrote it
+}
+
+// Close flushes the file and returns the first error writing it.
+func (e *sessionsEncoder) Close() error { return e.s.close() }
+
+// exportSessions serves /meetings/:id/sessions.csv: one row per join/leave
+// segment in join-time order (then name), every stored field. Rows stream
+// from a database cursor. ?tz= picks the zone, ?bom=1 prefixes a BOM.
+func (h *Handlers) exportSessions(c *gin.Context) {
+	id, err := parseID(c, "id")
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	opt, err := h.exportOptions(c)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	ctx := c.Request.Context()
+	m, err := h.store.Meeting(ctx, id)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	keys, err := h.store.SegmentRawKeys(ctx, id)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	rows, err := h.store.ExportSegments(ctx, id)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	defer rows.Close()
+	w := startCSV(c, fileName{topic: m.Topic, kind: "sessions", day: m.StartTime, loc: opt.loc})
+	if err := writeSessions(w, rows, opt, keys); err != nil {
+		h.exportFailed(c, err)
+	}
+}
+
+// writeSessions streams rows to w as sessions.csv.
+func writeSessions(w io.Writer, rows *models.SegmentRows, opt csvOptions, keys []string) error {
+	enc := newSessionsEncoder(w, opt.loc, opt.bom, keys)
+	for rows.Next() {
+		if err := enc.Encode(rows.Segment()); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	return enc.Close()
+}
