@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"rollcall/internal/testdb"
 	"rollcall/models"
 	"rollcall/zoom/zoomtest"
 )
@@ -74,7 +75,7 @@ func TestCrashDuringFetchesLosesNothing(t *testing.T) {
 	defer fake.Close()
 	fake.SetLatency(30 * time.Millisecond) // fetches take a while: the kill lands mid-way
 
-	dbPath := filepath.Join(t.TempDir(), "rollcall.db")
+	dbPath := testdb.DSN(t)
 	env := []string{
 		"ROLLCALL_ADDR=127.0.0.1:0",
 		"ROLLCALL_DATABASE=" + dbPath,

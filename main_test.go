@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"rollcall/internal/testdb"
 	"rollcall/models"
 	"rollcall/zoom/zoomtest"
 )
@@ -32,7 +33,7 @@ type app struct {
 // of test defaults), and waits until /readyz answers.
 func startApp(t *testing.T, fake *zoomtest.Server, env map[string]string) *app {
 	t.Helper()
-	dbPath := filepath.Join(t.TempDir(), "rollcall.db")
+	dbPath := testdb.DSN(t)
 	vars := map[string]string{
 		"ROLLCALL_ADDR":             "127.0.0.1:0",
 		"ROLLCALL_DATABASE":         dbPath,
@@ -155,7 +156,7 @@ func assertStoredExactly(t *testing.T, s *models.Store, m zoomtest.Meeting) {
 	require.Len(t, segs, len(m.Participants))
 	assert.Equal(t, len(m.Participants), stored.SegmentCount)
 	for i, seg := range segs {
-		assert.Equal(t, m.Participants[i].Join.UTC(), seg.JoinTime, "segment %d", i)
+		assert.Equal(t, m.Participants[i].Join.UTC(), seg.JoinTime.UTC(), "segment %d", i)
 		assert.NotEmpty(t, seg.Raw)
 		assert.NotEmpty(t, seg.PersonKey)
 	}

@@ -21,6 +21,8 @@ import (
 
 	"rollcall/jobs"
 	"rollcall/models"
+
+	"rollcall/internal/testdb"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -44,7 +46,7 @@ const testRoleHeader = "X-Test-Role"
 func newPagesEnv(tb testing.TB) *pagesEnv {
 	tb.Helper()
 	ctx := context.Background()
-	store, err := models.Open(ctx, filepath.Join(tb.TempDir(), "rollcall.db"), nil)
+	store, err := models.Open(ctx, testdb.DSN(tb), nil)
 	require.NoError(tb, err)
 	tb.Cleanup(func() { store.Close() })
 	require.NoError(tb, store.Migrate(ctx))

@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -17,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"rollcall/handlers"
+	"rollcall/internal/testdb"
 	"rollcall/jobs"
 	"rollcall/models"
 	"rollcall/zoom"
@@ -35,7 +35,7 @@ type env struct {
 func newEnv(t testing.TB) *env {
 	t.Helper()
 	ctx := context.Background()
-	store, err := models.Open(ctx, filepath.Join(t.TempDir(), "rollcall.db"), nil)
+	store, err := models.Open(ctx, testdb.DSN(t), nil)
 	require.NoError(t, err)
 	t.Cleanup(func() { store.Close() })
 	require.NoError(t, store.Migrate(ctx))
@@ -213,17 +213,22 @@ func TestWebhookRefusesOversizedChunkedBody(t *testing.T) {
 
 func TestWebhookAnswers503WhenTheDatabaseCannotStore(t *testing.T) {
 	e := newEnv(t)
-	// Another writer holds SQLite's write lock past the webhook's timeout.
+	// Another writer holds the lock the webhook needs past its timeout:
+	// SQLite's write lock, or on PostgreSQL a lock on the events table.
 	conn, err := e.store.QueueSQL.Conn(context.Background())
 	require.NoError(t, err)
 	defer conn.Close()
-	_, err = conn.ExecContext(context.Background(), "BEGIN IMMEDIATE")
+	lock, unlock := "BEGIN IMMEDIATE", "ROLLBACK"
+	if e.store.Dialect == models.DialectPostgres {
+		lock = "BEGIN; LOCK TABLE webhook_events IN ACCESS EXCLUSIVE MODE"
+	}
+	_, err = conn.ExecContext(context.Background(), lock)
 	require.NoError(t, err)
 
 	status, _ := e.post(t, []byte(endedBody), signed([]byte(endedBody), e.now, secret))
 	assert.Equal(t, http.StatusServiceUnavailable, status)
 
-	_, err = conn.ExecContext(context.Background(), "ROLLBACK")
+	_, err = conn.ExecContext(context.Background(), unlock)
 	require.NoError(t, err)
 
 	// Zoom redelivers; the attempt that timed out may have committed once

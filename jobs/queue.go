@@ -13,6 +13,7 @@ import (
 
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivermigrate"
 	"github.com/riverqueue/river/rivertype"
@@ -86,6 +87,8 @@ func driverFor(store *models.Store) (riverdriver.Driver[*sql.Tx], error) {
 	switch store.Dialect {
 	case models.DialectSQLite:
 		return riversqlite.New(store.QueueSQL), nil
+	case models.DialectPostgres:
+		return riverdatabasesql.New(store.QueueSQL), nil
 	default:
 		return nil, fmt.Errorf("jobs: no queue driver for %s", store.Dialect)
 	}

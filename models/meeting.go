@@ -14,18 +14,18 @@ const (
 // The meeting number groups instances into a series.
 type Meeting struct {
 	ID            uint64 `gorm:"primaryKey"`
-	UUID          string `gorm:"size:128;not null;uniqueIndex"`
+	UUID          string `gorm:"not null;uniqueIndex"`
 	MeetingNumber int64  `gorm:"not null;index"`
 	Webinar       bool   `gorm:"not null;default:false"`
 	Topic         string
-	HostID        string `gorm:"size:128"`
+	HostID        string
 	HostName      string
 	HostEmail     string
 	Type          int
 	StartTime     time.Time  `gorm:"not null;index"`
 	EndTime       *time.Time // nil while live or unknown
-	Timezone      string     `gorm:"size:64"`
-	AccountID     string     `gorm:"size:128"`
+	Timezone      string
+	AccountID     string
 
 	FetchStatus   string `gorm:"size:16;not null;default:pending;index"`
 	FetchAttempts int    `gorm:"not null;default:0"`

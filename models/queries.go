@@ -85,8 +85,14 @@ func (s *Store) ListMeetings(ctx context.Context, f MeetingFilter) (MeetingPage,
 	f.Limit = min(f.Limit, 500)
 	q := s.DB.WithContext(ctx).Model(&Meeting{}).Select(listColumns)
 	if v := strings.TrimSpace(f.Q); v != "" {
+		// Case-insensitive on both engines: SQLite's LIKE already is (for
+		// ASCII), PostgreSQL's needs ILIKE.
+		op := "LIKE"
+		if s.Dialect == DialectPostgres {
+			op = "ILIKE"
+		}
 		like := "%" + escapeLike(v) + "%"
-		q = q.Where("(topic LIKE ? ESCAPE '\\' OR host_name LIKE ? ESCAPE '\\' OR host_email LIKE ? ESCAPE '\\')", like, like, like)
+		q = q.Where("(topic "+op+" ? ESCAPE '\\' OR host_name "+op+" ? ESCAPE '\\' OR host_email "+op+" ? ESCAPE '\\')", like, like, like)
 	}
 	if v := strings.TrimSpace(f.Host); v != "" {
 		q = q.Where("(host_email = ? OR host_id = ? OR host_name = ?)", v, v, v)

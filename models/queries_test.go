@@ -3,18 +3,19 @@ package models
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"rollcall/internal/testdb"
 )
 
 func openQueriesTest(tb testing.TB) *Store {
 	tb.Helper()
 	ctx := context.Background()
-	s, err := Open(ctx, filepath.Join(tb.TempDir(), "rollcall.db"), nil)
+	s, err := Open(ctx, testdb.DSN(tb), nil)
 	require.NoError(tb, err)
 	tb.Cleanup(func() { s.Close() })
 	require.NoError(tb, s.Migrate(ctx))

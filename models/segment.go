@@ -15,22 +15,22 @@ type Segment struct {
 	Source string `gorm:"size:16;not null"`
 	// PersonKey identifies the person within the meeting (DESIGN.md §6), e.g.
 	// "r:<registrant_id>", "u:<participant_user_id>", "e:<email>" or "n:<name>".
-	PersonKey string `gorm:"size:512;not null;index"`
+	PersonKey string `gorm:"not null;index"`
 
-	ParticipantID     string `gorm:"size:128"` // "id": the Zoom user id, empty for guests
-	UserID            string `gorm:"size:128"` // "user_id": per-meeting participant number
-	ParticipantUUID   string `gorm:"size:128"`
-	ParticipantUserID string `gorm:"size:128"`
-	RegistrantID      string `gorm:"size:128"`
-	CustomerKey       string `gorm:"size:128"`
+	ParticipantID     string // "id": the Zoom user id, empty for guests
+	UserID            string // "user_id": per-meeting participant number
+	ParticipantUUID   string
+	ParticipantUserID string
+	RegistrantID      string
+	CustomerKey       string
 	Name              string // "user_name" (Dashboard) or "name" (Report)
 	Email             string // "email" (Dashboard) or "user_email" (Report)
 
 	JoinTime    time.Time  `gorm:"not null;index:idx_segments_meeting_join,priority:2"`
 	LeaveTime   *time.Time // nil while the person is still in the meeting
 	LeaveReason string     // raw, unsanitized, as Zoom sent it
-	Status      string     `gorm:"size:32"` // "in_meeting" or "in_waiting_room"
-	Role        string     `gorm:"size:32"`
+	Status      string     // "in_meeting" or "in_waiting_room"
+	Role        string
 
 	Device    string
 	OS        string

@@ -15,9 +15,9 @@ import (
 // row.
 type WebhookEvent struct {
 	ID          uint64    `gorm:"primaryKey"`
-	DedupKey    string    `gorm:"size:64;not null;uniqueIndex"`
-	Event       string    `gorm:"size:128;not null"`
-	MeetingUUID string    `gorm:"size:128;index"`
+	DedupKey    string    `gorm:"not null;uniqueIndex"`
+	Event       string    `gorm:"not null"`
+	MeetingUUID string    `gorm:"index"`
 	EventTS     int64     `gorm:"not null"` // milliseconds, as Zoom sent it
 	ReceivedAt  time.Time `gorm:"not null;index"`
 	Deliveries  int       `gorm:"not null;default:1"`
