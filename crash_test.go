@@ -136,4 +136,9 @@ func TestCrashDuringFetchesLosesNothing(t *testing.T) {
 	require.NoError(t, db.DB.Model(&models.Segment{}).Count(&segments).Error)
 	assert.Equal(t, int64(n), meetings)
 	assert.Equal(t, int64(n*900), segments)
+	// Segments are stored in the same transaction that completes the job,
+	// so no stored fetch was repeated.
+	var completed int64
+	require.NoError(t, db.DB.Raw(`SELECT COUNT(*) FROM river_job WHERE kind = 'fetch_participants' AND state = 'completed'`).Scan(&completed).Error)
+	assert.Equal(t, int64(n), completed)
 }

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
 
 	"rollcall/models"
 	"rollcall/zoom"
@@ -56,14 +58,14 @@ func (w *FetchWorker) Work(ctx context.Context, job *river.Job[FetchParticipants
 	if err := w.store.MarkFetching(ctx, m.ID); err != nil {
 		return err
 	}
-	err = w.fetch(ctx, m)
+	err = w.fetch(ctx, job, m)
 	if err == nil {
 		return nil
 	}
 	return w.outcome(ctx, job, m, log, err)
 }
 
-func (w *FetchWorker) fetch(ctx context.Context, m models.Meeting) error {
+func (w *FetchWorker) fetch(ctx context.Context, job *river.Job[FetchParticipantsArgs], m models.Meeting) error {
 	// Zoom has no past-webinar details call: a webinar keeps what its
 	// webinar.ended said.
 	if !m.Webinar && (m.Topic == "" || m.EndTime == nil || m.StartTime.IsZero() || m.HostEmail == "") {
@@ -99,8 +101,28 @@ func (w *FetchWorker) fetch(ctx context.Context, m models.Meeting) error {
 	for i, p := range res.Participants {
 		segs[i] = segmentFrom(p)
 	}
+	return w.save(ctx, job, m, string(res.Source), segs)
+}
+
+// save stores segs as meeting m's participants and completes job in the
+// same transaction: a crash either loses both (the job runs again) or
+// keeps both (it never does), so a stored fetch is never repeated.
+func (w *FetchWorker) save(ctx context.Context, job *river.Job[FetchParticipantsArgs], m models.Meeting, source string, segs []models.Segment) error {
 	return w.store.Tx(ctx, func(tx *models.Store) error {
-		return tx.ReplaceSegments(ctx, m.ID, string(res.Source), segs)
+		if err := tx.ReplaceSegments(ctx, m.ID, source, segs); err != nil {
+			return err
+		}
+		var err error
+		switch tx.Dialect {
+		case models.DialectSQLite:
+			_, err = river.JobCompleteTx[*riversqlite.Driver](ctx, tx.SQLTx(), job)
+		default:
+			_, err = river.JobCompleteTx[*riverdatabasesql.Driver](ctx, tx.SQLTx(), job)
+		}
+		if err != nil {
+			return fmt.Errorf("jobs: complete fetch of %s: %w", m.UUID, err)
+		}
+		return nil
 	})
 }
 
@@ -117,9 +139,7 @@ func (w *FetchWorker) outcome(ctx context.Context, job *river.Job[FetchParticipa
 			if errors.Is(err, errNoParticipants) {
 				// Zoom kept saying nobody attended: record exactly that.
 				log.Info("meeting has no participants", "error", err)
-				return w.store.Tx(ctx, func(tx *models.Store) error {
-					return tx.ReplaceSegments(ctx, m.ID, "", nil)
-				})
+				return w.save(ctx, job, m, "", nil)
 			}
 			reason := fmt.Sprintf("Zoom still reports the meeting as not ready after %s: %v", w.cfg.NotReadyGiveUp, err)
 			return w.fail(ctx, m, log, reason, river.JobCancel(err))
