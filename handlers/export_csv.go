@@ -188,7 +188,14 @@ func (h *Handlers) exportFailed(c *gin.Context, err error) {
 		return
 	}
 	h.log.Warn("csv export cut short", "path", c.Request.URL.Path, "error", err)
-	if conn, _, herr := http.NewResponseController(c.Writer).Hijack(); herr == nil {
+	// Gin refuses to hijack once a body is written; net/http's writer
+	// below it does not (HTTP/1.x). Over HTTP/2 there is no hijacking and
+	// the stream just ends.
+	var w http.ResponseWriter = c.Writer
+	if u, ok := w.(interface{ Unwrap() http.ResponseWriter }); ok {
+		w = u.Unwrap()
+	}
+	if conn, _, herr := http.NewResponseController(w).Hijack(); herr == nil {
 		conn.Close()
 	}
 	c.Abort()
@@ -292,7 +299,7 @@ func safeName(s, def string) string {
 			under = b.Len() > 0
 			continue
 		}
-		if b.Len() >= 80 {
+		if b.Len() >= 81 {
 			break
 		}
 		if under && r != '_' {
@@ -301,7 +308,11 @@ func safeName(s, def string) string {
 		under = false
 		b.WriteRune(r)
 	}
-	out := strings.Trim(b.String(), "_.")
+	out := b.String()
+	if len(out) > 80 {
+		out = out[:80] // ASCII only: no rune is cut
+	}
+	out = strings.Trim(out, "_.")
 	if out == "" {
 		return def
 	}

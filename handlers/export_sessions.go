@@ -100,52 +100,71 @@ func sessionsColumns(rawKeys []string) (header, keys []string) {
 
 // sessionsEncoder writes sessions.csv: one row per segment.
 type sessionsEncoder struct {
-	s    *csvStream
-	loc  *time.Location
-	keys []string // the Zoom key of each column after the lead ones
-	rec  []string
-	raw  map[string]json.RawMessage
-	buf  bytes.Buffer
+	s     *csvStream
+	loc   *time.Location
+	keys  []string       // the Zoom key of each column after the lead ones
+	index map[string]int // position of each key in keys
+	vals  [][]byte       // the current row's raw value of each key
+	rec   []string
+	buf   bytes.Buffer
+	// reasons caches sanitized leave reasons, which repeat a lot; it is
+	// emptied when it reaches maxCachedReasons, so memory stays bounded.
+	reasons map[string]string
 }
+
+const maxCachedReasons = 4096
 
 // newSessionsEncoder writes the header to w and returns the encoder.
 // rawKeys are the Zoom keys found in the rows to come (sessionsColumns);
 // a key missing from it is not exported.
 func newSessionsEncoder(w io.Writer, loc *time.Location, bom bool, rawKeys []string) *sessionsEncoder {
 	header, keys := sessionsColumns(rawKeys)
-	return &sessionsEncoder{
+	e := &sessionsEncoder{
 		s: newCSVStream(w, bom, header), loc: loc, keys: keys,
-		raw: make(map[string]json.RawMessage, len(keys)),
+		index: make(map[string]int, len(keys)), vals: make([][]byte, len(keys)),
+		reasons: map[string]string{},
 	}
+	for i, k := range keys {
+		e.index[k] = i
+	}
+	return e
 }
 
 // Encode writes the row of one segment. A Raw that is not a JSON object
 // leaves the Zoom columns empty; the lead columns come from the stored
 // fields either way.
 func (e *sessionsEncoder) Encode(s *models.Segment) error {
-	clear(e.raw)
-	if err := json.Unmarshal([]byte(s.Raw), &e.raw); err != nil {
-		clear(e.raw)
+	clear(e.vals)
+	if !scanObject([]byte(s.Raw), e.index, e.vals) {
+		// Not an object the quick scan understands: let encoding/json decide.
+		clear(e.vals)
+		var m map[string]json.RawMessage
+		if json.Unmarshal([]byte(s.Raw), &m) == nil {
+			for k, v := range m {
+				if i, ok := e.index[k]; ok {
+					e.vals[i] = v
+				}
+			}
+		}
 	}
 	dur := ""
-	if s.LeaveTime != nil {
-		dur = csvUint(int64(s.LeaveTime.Sub(s.JoinTime) / time.Second))
-	}
 	var leave time.Time
 	if s.LeaveTime != nil {
 		leave = *s.LeaveTime
+		dur = csvUint(int64(leave.Sub(s.JoinTime) / time.Second))
 	}
 	e.rec = append(e.rec[:0], s.Name, s.Email, csvTime(s.JoinTime, e.loc), csvTime(leave, e.loc), dur,
 		s.PersonKey, s.Source)
-	for _, k := range e.keys {
-		e.rec = append(e.rec, e.cell(k, e.raw[k]))
+	for i, k := range e.keys {
+		e.rec = append(e.rec, e.cell(k, e.vals[i]))
 	}
 	return e.s.write(e.rec)
 }
 
-// cell turns one raw JSON value into its cell.
-func (e *sessionsEncoder) cell(key string, v json.RawMessage) string {
-	v = bytes.TrimSpace(v)
+// cell turns one raw JSON value into its cell: a string as it is (a leave
+// reason sanitized), null or absent as "", an array or object as compact
+// JSON, a number or boolean as written.
+func (e *sessionsEncoder) cell(key string, v []byte) string {
 	if len(v) == 0 {
 		return ""
 	}
@@ -160,7 +179,7 @@ func (e *sessionsEncoder) cell(key string, v json.RawMessage) string {
 			return ""
 		}
 		if key == "leave_reason" {
-			return models.SanitizeLeaveReason(s)
+			return e.sanitize(s)
 		}
 		return s
 	case '{', '[':
@@ -170,7 +189,144 @@ func (e *sessionsEncoder) cell(key string, v json.RawMessage) string {
 		}
 		return e.buf.String()
 	}
-	return string(v) // a number, true or false, as Zoom wrote it
+	return string(v)
+}
+
+// sanitize is models.SanitizeLeaveReason through the encoder's cache.
+func (e *sessionsEncoder) sanitize(raw string) string {
+	if s, ok := e.reasons[raw]; ok {
+		return s
+	}
+	if len(e.reasons) >= maxCachedReasons {
+		clear(e.reasons)
+	}
+	s := models.SanitizeLeaveReason(raw)
+	e.reasons[raw] = s
+	return s
+}
+
+// scanObject finds the top-level values of the JSON object raw whose keys
+// are in index, setting vals[index[key]] to each value's bytes (the last
+// one wins for a repeated key, as in encoding/json). It does not decode or
+// validate the values, only finds where each ends, which is several times
+// faster than json.Unmarshal into a map. It returns false when raw is not
+// shaped like an object; the caller then falls back to encoding/json.
+func scanObject(raw []byte, index map[string]int, vals [][]byte) bool {
+	i := skipSpace(raw, 0)
+	if i >= len(raw) || raw[i] != '{' {
+		return false
+	}
+	i = skipSpace(raw, i+1)
+	if i < len(raw) && raw[i] == '}' {
+		return skipSpace(raw, i+1) == len(raw)
+	}
+	for {
+		if i >= len(raw) || raw[i] != '"' {
+			return false
+		}
+		end := skipString(raw, i)
+		if end < 0 {
+			return false
+		}
+		key := raw[i+1 : end-1]
+		escaped := bytes.IndexByte(key, '\\') >= 0
+		keyAt := i
+		i = skipSpace(raw, end)
+		if i >= len(raw) || raw[i] != ':' {
+			return false
+		}
+		i = skipSpace(raw, i+1)
+		vend := skipValue(raw, i)
+		if vend < 0 {
+			return false
+		}
+		var col int
+		var ok bool
+		if escaped {
+			var k string
+			if json.Unmarshal(raw[keyAt:end], &k) != nil {
+				return false
+			}
+			col, ok = index[k]
+		} else {
+			col, ok = index[string(key)]
+		}
+		if ok {
+			vals[col] = raw[i:vend]
+		}
+		i = skipSpace(raw, vend)
+		if i >= len(raw) {
+			return false
+		}
+		switch raw[i] {
+		case ',':
+			i = skipSpace(raw, i+1)
+		case '}':
+			return skipSpace(raw, i+1) == len(raw)
+		default:
+			return false
+		}
+	}
+}
+
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// skipString returns the index just past the JSON string starting at
+// b[i] == '"', or -1 when it does not end.
+func skipString(b []byte, i int) int {
+	for j := i + 1; j < len(b); j++ {
+		switch b[j] {
+		case '\\':
+			j++
+		case '"':
+			return j + 1
+		}
+	}
+	return -1
+}
+
+// skipValue returns the index just past the JSON value starting at b[i],
+// or -1 when it does not end.
+func skipValue(b []byte, i int) int {
+	if i >= len(b) {
+		return -1
+	}
+	switch b[i] {
+	case '"':
+		return skipString(b, i)
+	case '{', '[':
+		depth := 0
+		for j := i; j < len(b); j++ {
+			switch b[j] {
+			case '"':
+				end := skipString(b, j)
+				if end < 0 {
+					return -1
+				}
+				j = end - 1
+			case '{', '[':
+				depth++
+			case '}', ']':
+				if depth--; depth == 0 {
+					return j + 1
+				}
+			}
+		}
+		return -1
+	}
+	j := i
+	for j < len(b) && b[j] != ',' && b[j] != '}' && b[j] != ']' && b[j] != ' ' && b[j] != '\t' && b[j] != '\n' && b[j] != '\r' {
+		j++
+	}
+	if j == i {
+		return -1
+	}
+	return j
 }
 
 // Close flushes the file and returns the first error writing it.
@@ -208,21 +364,24 @@ func (h *Handlers) exportSessions(c *gin.Context) {
 	}
 	defer rows.Close()
 	w := startCSV(c, fileName{topic: m.Topic, kind: "sessions", day: m.StartTime, loc: opt.loc})
-	if err := writeSessions(w, rows, opt, keys); err != nil {
+	if _, err := writeSessions(w, rows, opt, keys); err != nil {
 		h.exportFailed(c, err)
 	}
 }
 
-// writeSessions streams rows to w as sessions.csv.
-func writeSessions(w io.Writer, rows *models.SegmentRows, opt csvOptions, keys []string) error {
+// writeSessions streams rows to w as sessions.csv and returns how many
+// rows it wrote.
+func writeSessions(w io.Writer, rows *models.SegmentRows, opt csvOptions, keys []string) (int, error) {
 	enc := newSessionsEncoder(w, opt.loc, opt.bom, keys)
+	n := 0
 	for rows.Next() {
 		if err := enc.Encode(rows.Segment()); err != nil {
-			return err
+			return n, err
 		}
+		n++
 	}
 	if err := rows.Err(); err != nil {
-		return err
+		return n, err
 	}
-	return enc.Close()
+	return n, enc.Close()
 }

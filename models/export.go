@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -106,27 +107,35 @@ func (r *SegmentRows) Close() error { return r.rows.Close() }
 
 // SegmentRawKeys returns the distinct top-level keys of the Raw JSON objects
 // of meeting id's segments, sorted. An export reads it first to fix its
-// columns before streaming the rows. Raw values that are not JSON objects
-// are skipped.
+// columns before streaming the rows. Raw values that are not valid JSON,
+// and arrays' indexes, are skipped.
 func (s *Store) SegmentRawKeys(ctx context.Context, id uint64) ([]string, error) {
-	rows, err := s.SQL.QueryContext(ctx, "SELECT DISTINCT j.key FROM segments AS sg, json_each(sg.raw) AS j "+
-		"WHERE sg.meeting_id = ? AND json_valid(sg.raw) AND json_type(sg.raw) = 'object' ORDER BY j.key", id)
+	// Sorting in SQL (ORDER BY j.key) makes SQLite sort every key of every
+	// row before DISTINCT, three times slower than sorting the few here.
+	rows, err := s.SQL.QueryContext(ctx, "SELECT DISTINCT j.key FROM segments AS sg, "+
+		"json_each(CASE WHEN json_valid(sg.raw) THEN sg.raw ELSE '{}' END) AS j WHERE sg.meeting_id = ?", id)
 	if err != nil {
 		return nil, fmt.Errorf("models: raw keys of meeting %d: %w", id, err)
 	}
 	defer rows.Close()
 	var keys []string
 	for rows.Next() {
-		var k string
+		var k any
 		if err := rows.Scan(&k); err != nil {
 			return nil, fmt.Errorf("models: raw keys of meeting %d: %w", id, err)
 		}
-		keys = append(keys, k)
+		switch k := k.(type) { // an object's keys are text
+		case string:
+			keys = append(keys, k)
+		case []byte:
+			keys = append(keys, string(k))
+		}
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("models: raw keys of meeting %d: %w", id, err)
 	}
-	return keys, nil
+	slices.Sort(keys)
+	return slices.Compact(keys), nil
 }
 
 // exportMeetingBatch is how many meetings MeetingRows reads per query.
