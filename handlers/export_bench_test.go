@@ -73,6 +73,40 @@ func BenchmarkExportSessions(b *testing.B) {
 		reportExport(b, n, peak)
 	})
 
+	// Where the cursor's time goes: the raw-keys query alone, and the
+	// cursor alone (every row scanned, nothing encoded).
+	b.Run("keys", func(b *testing.B) {
+		peak := sampleHeap(func() {
+			b.ResetTimer()
+			for b.Loop() {
+				if _, err := store.SegmentRawKeys(ctx, id); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		reportExport(b, n, peak)
+	})
+	b.Run("scan", func(b *testing.B) {
+		peak := sampleHeap(func() {
+			b.ResetTimer()
+			for b.Loop() {
+				cur, err := store.ExportSegments(ctx, id)
+				if err != nil {
+					b.Fatal(err)
+				}
+				rows := 0
+				for cur.Next() {
+					rows++
+				}
+				if err := cur.Err(); err != nil || rows != n {
+					b.Fatalf("scanned %d rows: %v", rows, err)
+				}
+				cur.Close()
+			}
+		})
+		reportExport(b, n, peak)
+	})
+
 	b.Run("baseline", func(b *testing.B) {
 		// Setup, not timed: the same records, formatted, in memory.
 		cur, err := store.ExportSegments(ctx, id)
