@@ -543,3 +543,38 @@ func TestExportMeetingsRange(t *testing.T) {
 	}
 	assert.Equal(t, want, recs[1:])
 }
+
+// TestExportLinks follows the CSV links of the pages that show the same
+// data: each answers a CSV.
+func TestExportLinks(t *testing.T) {
+	e := newExportEnv(t)
+	m := seedExport(t, e, 17, weeklyStart, "Links")
+	c := e.client(t, models.RoleViewer)
+	hrefs := map[string]*regexp.Regexp{
+		"/meetings/" + strconv.FormatUint(m.ID, 10):         regexp.MustCompile(`href="([^"]+\.csv[^"]*)"[^>]*data-testid="(?:attendance|sessions)-csv"`),
+		"/series/" + strconv.FormatInt(m.MeetingNumber, 10): regexp.MustCompile(`href="([^"]+\.csv)"[^>]*data-testid="series-csv"`),
+	}
+	n := 0
+	for page, re := range hrefs {
+		res, body := get(t, c, e.srv.URL+page)
+		require.Equal(t, http.StatusOK, res.StatusCode, page)
+		for _, match := range re.FindAllStringSubmatch(string(body), -1) {
+			link := strings.ReplaceAll(match[1], "&amp;", "&")
+			res, csvBody := get(t, c, e.srv.URL+link)
+			assert.Equal(t, http.StatusOK, res.StatusCode, link)
+			assert.Greater(t, len(parseCSV(t, csvBody)), 1, link)
+			n++
+		}
+	}
+	assert.Equal(t, 3, n, "attendance, sessions and series links")
+
+	// The meetings list offers the range export once it has a date range;
+	// the button submits the filter form to /meetings.csv.
+	_, body := get(t, c, e.srv.URL+"/meetings?from=2026-11-20&to=2026-11-20")
+	assert.Contains(t, string(body), `formaction="/meetings.csv"`)
+	_, body = get(t, c, e.srv.URL+"/meetings")
+	assert.NotContains(t, string(body), `formaction="/meetings.csv"`)
+	res, csvBody := get(t, c, e.srv.URL+"/meetings.csv?q=&host=&from=2026-11-20&to=2026-11-20")
+	require.Equal(t, http.StatusOK, res.StatusCode)
+	assert.Greater(t, len(parseCSV(t, csvBody)), 1)
+}
