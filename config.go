@@ -27,8 +27,11 @@ type Config struct {
 	EarlyBefore    time.Duration
 	PresentPercent float64
 	Retention      time.Duration
-	WebhookSecret  string
-	Zoom           zoom.Config
+	// StoreNetworkIDs (ROLLCALL_STORE_NETWORK_IDS, default true): false keeps
+	// participants' IP and MAC addresses and hard-disk ids out of the database.
+	StoreNetworkIDs bool
+	WebhookSecret   string
+	Zoom            zoom.Config
 
 	// Tuning beyond DESIGN.md §3.
 	Workers    int           // ROLLCALL_WORKERS: concurrent fetches [4]
@@ -44,20 +47,21 @@ type Config struct {
 func loadConfig(getenv func(string) string) (Config, error) {
 	p := settings{getenv: getenv}
 	c := Config{
-		Addr:           p.str("ROLLCALL_ADDR", ":8080"),
-		Database:       p.str("ROLLCALL_DATABASE", "rollcall.db"),
-		BaseURL:        p.url("ROLLCALL_BASE_URL", "http://localhost:8080"),
-		AdminEmail:     p.str("ROLLCALL_ADMIN_EMAIL", ""),
-		AdminPassword:  p.str("ROLLCALL_ADMIN_PASSWORD", ""),
-		Timezone:       p.zone("ROLLCALL_TIMEZONE", "UTC"),
-		FetchDelay:     p.duration("ROLLCALL_FETCH_DELAY", "2m", 0),
-		NotReadyRetry:  p.duration("ROLLCALL_NOT_READY_RETRY", "10s", time.Millisecond),
-		NotReadyGiveUp: p.duration("ROLLCALL_NOT_READY_GIVE_UP", "1h", time.Second),
-		LateAfter:      p.duration("ROLLCALL_LATE_AFTER", "5m", 0),
-		EarlyBefore:    p.duration("ROLLCALL_EARLY_BEFORE", "5m", 0),
-		PresentPercent: p.percent("ROLLCALL_PRESENT_PERCENT", "75"),
-		Retention:      p.duration("ROLLCALL_RETENTION", "0", 0),
-		WebhookSecret:  p.str("ZOOM_WEBHOOK_SECRET_TOKEN", ""),
+		Addr:            p.str("ROLLCALL_ADDR", ":8080"),
+		Database:        p.str("ROLLCALL_DATABASE", "rollcall.db"),
+		BaseURL:         p.url("ROLLCALL_BASE_URL", "http://localhost:8080"),
+		AdminEmail:      p.str("ROLLCALL_ADMIN_EMAIL", ""),
+		AdminPassword:   p.str("ROLLCALL_ADMIN_PASSWORD", ""),
+		Timezone:        p.zone("ROLLCALL_TIMEZONE", "UTC"),
+		FetchDelay:      p.duration("ROLLCALL_FETCH_DELAY", "2m", 0),
+		NotReadyRetry:   p.duration("ROLLCALL_NOT_READY_RETRY", "10s", time.Millisecond),
+		NotReadyGiveUp:  p.duration("ROLLCALL_NOT_READY_GIVE_UP", "1h", time.Second),
+		LateAfter:       p.duration("ROLLCALL_LATE_AFTER", "5m", 0),
+		EarlyBefore:     p.duration("ROLLCALL_EARLY_BEFORE", "5m", 0),
+		PresentPercent:  p.percent("ROLLCALL_PRESENT_PERCENT", "75"),
+		Retention:       p.duration("ROLLCALL_RETENTION", "0", 0),
+		StoreNetworkIDs: p.boolean("ROLLCALL_STORE_NETWORK_IDS", "true"),
+		WebhookSecret:   p.str("ZOOM_WEBHOOK_SECRET_TOKEN", ""),
 		Zoom: zoom.Config{
 			AccountID:    p.str("ZOOM_ACCOUNT_ID", ""),
 			ClientID:     p.str("ZOOM_CLIENT_ID", ""),
@@ -118,6 +122,15 @@ func (p *settings) duration(name, def string, least time.Duration) time.Duration
 		return 0
 	}
 	return d
+}
+
+func (p *settings) boolean(name, def string) bool {
+	v := p.str(name, def)
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		p.bad(name, "%q is not true or false", v)
+	}
+	return b
 }
 
 func (p *settings) url(name, def string) *url.URL {

@@ -195,3 +195,31 @@ func TestIngestWebinar(t *testing.T) {
 	assertStoredExactly(t, db, m)
 	assert.True(t, got.Webinar)
 }
+
+func TestIngestCanLeaveOutNetworkIDs(t *testing.T) {
+	fake := zoomtest.NewServer()
+	defer fake.Close()
+	a := startApp(t, fake, map[string]string{"ROLLCALL_STORE_NETWORK_IDS": "false"})
+	db := a.openDB(t)
+
+	m := zoomtest.Generate(zoomtest.GenOptions{Participants: 30, Seed: 20})
+	for i := range m.Participants {
+		m.Participants[i].IPAddress = "192.0.2.77"
+		m.Participants[i].InternalIPAddresses = []string{"10.9.9.9"}
+		m.Participants[i].Extra = map[string]any{"mac_addr": "00:0a:95:9d:68:16", "harddisk_id": "HD-4242"}
+	}
+	fake.AddMeeting(m)
+	require.Equal(t, http.StatusOK, a.postEnded(t, m))
+	got := waitFetched(t, db, m.UUID, 30*time.Second)
+	require.Equal(t, models.FetchFetched, got.FetchStatus, got.LastError)
+	segs, err := db.Segments(t.Context(), got.ID)
+	require.NoError(t, err)
+	require.Len(t, segs, 30)
+	for _, s := range segs {
+		assert.Empty(t, s.IPAddress)
+		for _, secret := range []string{"192.0.2.77", "10.9.9.9", "00:0a:95:9d:68:16", "HD-4242", "ip_address", "mac_addr"} {
+			assert.NotContains(t, s.Raw, secret)
+		}
+		assert.Contains(t, s.Raw, `"user_name"`, "the rest of the row is kept")
+	}
+}

@@ -162,6 +162,9 @@ func serve(ctx context.Context, cfg Config, stdout io.Writer, log *slog.Logger) 
 		NotReadyGiveUp: cfg.NotReadyGiveUp,
 		Workers:        cfg.Workers,
 		JobTimeout:     cfg.JobTimeout,
+		RescueAfter:    cfg.RescueAfter,
+		Retention:      cfg.Retention,
+		DropNetworkIDs: !cfg.StoreNetworkIDs,
 	}, log)
 	if err != nil {
 		return err

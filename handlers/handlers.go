@@ -33,6 +33,11 @@ type Config struct {
 	WebhookTimeout time.Duration
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// TrustedProxies are the peers (CIDRs or addresses) whose
+	// X-Forwarded-For names the real client, for login throttling and
+	// logs. nil means loopback and the private ranges, where a reverse
+	// proxy usually sits; an empty non-nil slice trusts no one.
+	TrustedProxies []string
 	// SecureCookies marks the session cookie Secure (ROLLCALL_BASE_URL is https).
 	SecureCookies bool
 	// Timezone is the default zone pages show times in (ROLLCALL_TIMEZONE);
@@ -41,6 +46,11 @@ type Config struct {
 	// Thresholds decide late, left early and present; the zero value means
 	// models.DefaultThresholds.
 	Thresholds models.Thresholds
+}
+
+// DefaultTrustedProxies are loopback and the private address ranges.
+var DefaultTrustedProxies = []string{
+	"127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7",
 }
 
 // Handlers serves rollcall's routes.
@@ -65,6 +75,9 @@ func New(store *models.Store, queue Queue, cfg Config, log *slog.Logger) *Handle
 	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.TrustedProxies == nil {
+		cfg.TrustedProxies = DefaultTrustedProxies
 	}
 	return &Handlers{
 		store: store, queue: queue, cfg: cfg, log: log,

@@ -259,6 +259,7 @@ func (h *Handlers) meetingPage(m models.Meeting, segs []models.Segment, loc *tim
 		AttendanceCSV: meetingURL(m.ID) + "/attendance.csv" + tzQuery(tz),
 		SessionsCSV:   meetingURL(m.ID) + "/sessions.csv" + tzQuery(tz),
 		RefetchURL:    meetingURL(m.ID) + "/refetch",
+		DeleteURL:     meetingURL(m.ID) + "/delete",
 		SeriesURL:     seriesURL(m.MeetingNumber),
 		Rows:          make([]views.PersonRow, len(as)),
 	}
@@ -418,4 +419,22 @@ func (h *Handlers) refetchMeeting(c *gin.Context) {
 		state = "already"
 	}
 	c.Redirect(http.StatusSeeOther, meetingURL(id)+"?refetch="+state)
+}
+
+// deleteMeeting removes a meeting instance with its segments and webhook
+// events (an admin honouring a deletion request). A fetch still queued for
+// it finds nothing and stops.
+func (h *Handlers) deleteMeeting(c *gin.Context) {
+	id, err := parseID(c, "id")
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	ctx := c.Request.Context()
+	if err := h.store.DeleteMeeting(ctx, id); err != nil {
+		h.fail(c, err)
+		return
+	}
+	h.log.InfoContext(ctx, "meeting deleted", "meeting_id", id, "user_id", currentUser(c).ID)
+	c.Redirect(http.StatusSeeOther, "/meetings")
 }

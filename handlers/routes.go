@@ -12,6 +12,12 @@ import (
 func (h *Handlers) Router() http.Handler {
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
+	// The client address (login throttling, logs) is the peer, or, from a
+	// trusted proxy, the right-most address it did not add itself.
+	if err := r.SetTrustedProxies(h.cfg.TrustedProxies); err != nil {
+		h.log.Error("bad trusted proxies; trusting none", "error", err)
+		_ = r.SetTrustedProxies(nil)
+	}
 	r.Use(h.recoverPanics, h.logRequests)
 
 	// Zoom: verified by signature alone.
@@ -45,6 +51,7 @@ func (h *Handlers) Router() http.Handler {
 	// Admin.
 	admin := pages.Group("", h.adminOnly)
 	admin.POST("/meetings/:id/refetch", h.refetchMeeting)
+	admin.POST("/meetings/:id/delete", h.deleteMeeting)
 	admin.GET("/admin/jobs", h.showJobsPage)
 	admin.GET("/admin/users", h.showUsersPage)
 	admin.POST("/admin/users", h.addUser)

@@ -99,7 +99,7 @@ func (w *FetchWorker) fetch(ctx context.Context, job *river.Job[FetchParticipant
 	}
 	segs := make([]models.Segment, len(res.Participants))
 	for i, p := range res.Participants {
-		segs[i] = segmentFrom(p)
+		segs[i] = segmentFrom(p, w.cfg.DropNetworkIDs)
 	}
 	return w.save(ctx, job, m, string(res.Source), segs)
 }
@@ -206,19 +206,27 @@ func rateLimitWait(rl *zoom.RateLimitError, now time.Time) time.Duration {
 	case !rl.Until.IsZero():
 		wait = max(rl.Until.Sub(now), time.Second)
 	}
-	return wait + rand.N(wait/10+time.Second)
+	return wait + rand.N(wait/10+250*time.Millisecond)
 }
 
 // SegmentFrom turns one Zoom participant row into the segment a fetch
 // stores, so that tests and benchmarks elsewhere build data the real way.
-func SegmentFrom(p zoom.Participant) models.Segment { return segmentFrom(p) }
+func SegmentFrom(p zoom.Participant) models.Segment { return segmentFrom(p, false) }
+
+// networkIDs are the participant fields that identify a person's machine
+// and network; with DropNetworkIDs they are never stored.
+var networkIDs = []string{"ip_address", "internal_ip_addresses", "mac_addr", "harddisk_id"}
 
 // segmentFrom turns one Zoom participant row into a stored segment.
-func segmentFrom(p zoom.Participant) models.Segment {
+func segmentFrom(p zoom.Participant, dropNetworkIDs bool) models.Segment {
 	raw := string(p.Raw)
 	if raw == "" {
 		b, _ := json.Marshal(p)
 		raw = string(b)
+	}
+	if dropNetworkIDs {
+		raw = withoutKeys(raw, networkIDs)
+		p.IPAddress = ""
 	}
 	s := models.Segment{
 		ParticipantID:     p.ID,
@@ -245,4 +253,25 @@ func segmentFrom(p zoom.Participant) models.Segment {
 	}
 	s.PersonKey = s.Key()
 	return s
+}
+
+// withoutKeys returns the JSON object raw without keys. The object is
+// re-encoded (its keys come out sorted) only when it had one of them.
+func withoutKeys(raw string, keys []string) string {
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(raw), &obj); err != nil {
+		return "{}" // not an object: keep nothing rather than something unredacted
+	}
+	found := false
+	for _, k := range keys {
+		if _, ok := obj[k]; ok {
+			delete(obj, k)
+			found = true
+		}
+	}
+	if !found {
+		return raw
+	}
+	b, _ := json.Marshal(obj)
+	return string(b)
 }

@@ -53,6 +53,12 @@ type Config struct {
 	ReconcileEvery time.Duration
 	// MaxAttempts is how many times a transient failure is retried [12].
 	MaxAttempts int
+	// Retention deletes meetings that started longer ago than this, with
+	// their segments, hourly; 0 keeps everything.
+	Retention time.Duration
+	// DropNetworkIDs keeps participants' IP addresses, MAC addresses and
+	// hard-disk ids out of the database altogether.
+	DropNetworkIDs bool
 }
 
 func (c *Config) defaults() {
@@ -152,11 +158,15 @@ func New(store *models.Store, src ParticipantSource, cfg Config, log *slog.Logge
 		workers := river.NewWorkers()
 		river.AddWorker(workers, &FetchWorker{store: store, src: src, cfg: cfg, log: log})
 		river.AddWorker(workers, &ReconcileWorker{queue: q})
+		river.AddWorker(workers, &PurgeWorker{queue: q})
 		rc.Workers = workers
 		rc.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}}
 		rc.PeriodicJobs = []*river.PeriodicJob{
 			river.NewPeriodicJob(river.PeriodicInterval(cfg.ReconcileEvery),
 				func() (river.JobArgs, *river.InsertOpts) { return ReconcileArgs{}, nil },
+				&river.PeriodicJobOpts{RunOnStart: true}),
+			river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
+				func() (river.JobArgs, *river.InsertOpts) { return PurgeArgs{}, nil },
 				&river.PeriodicJobOpts{RunOnStart: true}),
 		}
 	}

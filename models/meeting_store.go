@@ -225,3 +225,55 @@ func (s *Store) StaleMeetings(ctx context.Context, before time.Time, limit int) 
 	}
 	return ms, nil
 }
+
+// DeleteMeeting removes meeting id with its segments and the webhook events
+// that named it.
+func (s *Store) DeleteMeeting(ctx context.Context, id uint64) error {
+	return s.Tx(ctx, func(tx *Store) error {
+		m, err := tx.Meeting(ctx, id)
+		if err != nil {
+			return err
+		}
+		return tx.deleteMeetings(ctx, []Meeting{m})
+	})
+}
+
+// PurgeMeetingsBefore deletes every meeting that started before t, with its
+// segments and webhook events, in batches; it returns how many it deleted.
+func (s *Store) PurgeMeetingsBefore(ctx context.Context, t time.Time) (int, error) {
+	total := 0
+	for {
+		var batch []Meeting
+		err := s.DB.WithContext(ctx).Select("id", "uuid").Where("start_time < ?", t.UTC()).
+			Order("id").Limit(200).Find(&batch).Error
+		if err != nil {
+			return total, fmt.Errorf("models: purge meetings: %w", err)
+		}
+		if len(batch) == 0 {
+			return total, nil
+		}
+		if err := s.Tx(ctx, func(tx *Store) error { return tx.deleteMeetings(ctx, batch) }); err != nil {
+			return total, err
+		}
+		total += len(batch)
+	}
+}
+
+func (s *Store) deleteMeetings(ctx context.Context, ms []Meeting) error {
+	ids := make([]uint64, len(ms))
+	uuids := make([]string, len(ms))
+	for i, m := range ms {
+		ids[i], uuids[i] = m.ID, m.UUID
+	}
+	db := s.DB.WithContext(ctx)
+	if err := db.Where("meeting_id IN ?", ids).Delete(&Segment{}).Error; err != nil {
+		return fmt.Errorf("models: delete segments: %w", err)
+	}
+	if err := db.Where("meeting_uuid IN ?", uuids).Delete(&WebhookEvent{}).Error; err != nil {
+		return fmt.Errorf("models: delete webhook events: %w", err)
+	}
+	if err := db.Where("id IN ?", ids).Delete(&Meeting{}).Error; err != nil {
+		return fmt.Errorf("models: delete meetings: %w", err)
+	}
+	return nil
+}

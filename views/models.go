@@ -76,6 +76,7 @@ type MeetingPage struct {
 	AttendanceCSV     string
 	SessionsCSV       string
 	RefetchURL        string
+	DeleteURL         string
 	CanRefetch        bool
 	SeriesURL         string
 	Notice            string
