@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/url"
 	"strconv"
 	"strings"
@@ -30,8 +31,12 @@ type Config struct {
 	// StoreNetworkIDs (ROLLCALL_STORE_NETWORK_IDS, default true): false keeps
 	// participants' IP and MAC addresses and hard-disk ids out of the database.
 	StoreNetworkIDs bool
-	WebhookSecret   string
-	Zoom            zoom.Config
+	// TrustedProxies (ROLLCALL_TRUSTED_PROXIES): comma-separated CIDRs of
+	// reverse proxies whose X-Forwarded-For is believed; unset means
+	// loopback and private ranges, "none" trusts no one.
+	TrustedProxies []string
+	WebhookSecret  string
+	Zoom           zoom.Config
 
 	// Tuning beyond DESIGN.md §3.
 	Workers    int           // ROLLCALL_WORKERS: concurrent fetches [4]
@@ -61,6 +66,7 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		PresentPercent:  p.percent("ROLLCALL_PRESENT_PERCENT", "75"),
 		Retention:       p.duration("ROLLCALL_RETENTION", "0", 0),
 		StoreNetworkIDs: p.boolean("ROLLCALL_STORE_NETWORK_IDS", "true"),
+		TrustedProxies:  p.cidrs("ROLLCALL_TRUSTED_PROXIES"),
 		WebhookSecret:   p.str("ZOOM_WEBHOOK_SECRET_TOKEN", ""),
 		Zoom: zoom.Config{
 			AccountID:    p.str("ZOOM_ACCOUNT_ID", ""),
@@ -122,6 +128,26 @@ func (p *settings) duration(name, def string, least time.Duration) time.Duration
 		return 0
 	}
 	return d
+}
+
+func (p *settings) cidrs(name string) []string {
+	v := p.str(name, "")
+	switch v {
+	case "":
+		return nil
+	case "none":
+		return []string{}
+	}
+	var out []string
+	for _, part := range strings.Split(v, ",") {
+		part = strings.TrimSpace(part)
+		if _, _, err := net.ParseCIDR(part); err != nil && net.ParseIP(part) == nil {
+			p.bad(name, "%q is not an IP address or CIDR (such as 10.0.0.0/8)", part)
+			continue
+		}
+		out = append(out, part)
+	}
+	return out
 }
 
 func (p *settings) boolean(name, def string) bool {

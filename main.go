@@ -173,9 +173,10 @@ func serve(ctx context.Context, cfg Config, stdout io.Writer, log *slog.Logger) 
 		return err
 	}
 	h := handlers.New(store, queue, handlers.Config{
-		WebhookSecret: cfg.WebhookSecret,
-		SecureCookies: cfg.BaseURL.Scheme == "https",
-		Timezone:      cfg.Timezone,
+		WebhookSecret:  cfg.WebhookSecret,
+		SecureCookies:  cfg.BaseURL.Scheme == "https",
+		TrustedProxies: cfg.TrustedProxies,
+		Timezone:       cfg.Timezone,
 		Thresholds: models.Thresholds{
 			LateAfter: cfg.LateAfter, EarlyBefore: cfg.EarlyBefore, PresentPercent: cfg.PresentPercent,
 		},

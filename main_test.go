@@ -171,6 +171,8 @@ func TestRunRejectsBadSettings(t *testing.T) {
 		{"percent", "ROLLCALL_PRESENT_PERCENT", "120", "ROLLCALL_PRESENT_PERCENT"},
 		{"source", "ZOOM_PARTICIPANTS_SOURCE", "magic", "ZOOM_PARTICIPANTS_SOURCE"},
 		{"url", "ZOOM_API_URL", "ftp://x", "ZOOM_API_URL"},
+		{"proxies", "ROLLCALL_TRUSTED_PROXIES", "10.0.0.0/8, my-proxy", "ROLLCALL_TRUSTED_PROXIES"},
+		{"bool", "ROLLCALL_STORE_NETWORK_IDS", "perhaps", "ROLLCALL_STORE_NETWORK_IDS"},
 		{"missing secret", "ZOOM_WEBHOOK_SECRET_TOKEN", "", "ZOOM_WEBHOOK_SECRET_TOKEN is not set"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
