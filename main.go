@@ -46,6 +46,7 @@ Usage:
   rollcall users list                           list users
   rollcall users remove --email E               remove a user and end their sessions
   rollcall migrate                              create or update the tables, then exit
+  rollcall migrate-data --from FILE --to URL    copy a SQLite database into an empty PostgreSQL one
   rollcall version                              print the version and commit
   rollcall healthcheck                          exit 0 if the local server answers /healthz
   rollcall COMMAND --help                       help on one command
@@ -92,6 +93,8 @@ func runWithInput(ctx context.Context, args []string, getenv func(string) string
 		return migrate(ctx, cfg, stdout, log)
 	case "users":
 		return users(ctx, cfg, args[2:], stdin, stdout, log)
+	case "migrate-data":
+		return migrateData(ctx, args[2:], stdout, log)
 	default:
 		return fmt.Errorf("unknown command %q (try rollcall --help)", cmd)
 	}

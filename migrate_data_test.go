@@ -1,0 +1,87 @@
+package main
+
+import (
+	"context"
+	"io"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"rollcall/internal/testdb"
+	"rollcall/jobs"
+	"rollcall/models"
+	"rollcall/zoom/zoomtest"
+)
+
+func TestMigrateDataCopiesSQLiteToPostgres(t *testing.T) {
+	if !testdb.Postgres() {
+		t.Skip("migrate-data needs PostgreSQL: set " + testdb.EnvPostgres)
+	}
+	ctx := context.Background()
+	from := filepath.Join(t.TempDir(), "old.db")
+	src, err := models.Open(ctx, from, nil)
+	require.NoError(t, err)
+	require.NoError(t, src.Migrate(ctx))
+	u, err := src.CreateUser(ctx, "boss@example.com", models.RoleAdmin, "a long password")
+	require.NoError(t, err)
+	_, err = src.CreateSession(ctx, u.ID, time.Hour)
+	require.NoError(t, err)
+	var want []zoomtest.Meeting
+	for i := range 3 {
+		zm := zoomtest.Generate(zoomtest.GenOptions{Participants: 50, Seed: int64(900 + i)})
+		m, err := src.UpsertEndedMeeting(ctx, models.MeetingEnded{UUID: zm.UUID, MeetingNumber: zm.ID,
+			Topic: zm.Topic, StartTime: zm.Start, EndTime: &zm.End})
+		require.NoError(t, err)
+		_, err = src.RecordEvent(ctx, &models.WebhookEvent{DedupKey: zm.UUID, Event: "meeting.ended", MeetingUUID: zm.UUID, Body: "{}"})
+		require.NoError(t, err)
+		if i == 2 {
+			continue // left pending: its fetch must be queued again
+		}
+		var segs []models.Segment
+		for _, p := range zm.Participants {
+			segs = append(segs, models.Segment{Name: p.Name, Email: p.Email, JoinTime: p.Join, LeaveTime: p.Leave,
+				Status: p.Status, Raw: string(p.DashboardJSON(true))})
+		}
+		require.NoError(t, src.Tx(ctx, func(tx *models.Store) error { return tx.ReplaceSegments(ctx, m.ID, "dashboard", segs) }))
+		want = append(want, zm)
+	}
+	src.Close()
+
+	to := testdb.DSN(t)
+	var out strings.Builder
+	err = run(ctx, []string{"rollcall", "migrate-data", "--from", from, "--to", to}, func(string) string { return "" }, &out, io.Discard)
+	require.NoError(t, err, out.String())
+	assert.Contains(t, out.String(), "copied 100 segments")
+	assert.Contains(t, out.String(), "queued 1 unfinished fetches")
+	assert.Contains(t, out.String(), "verified")
+
+	dst, err := models.Open(ctx, to, nil)
+	require.NoError(t, err)
+	defer dst.Close()
+	for _, zm := range want {
+		m, err := dst.MeetingByUUID(ctx, zm.UUID)
+		require.NoError(t, err)
+		assert.Equal(t, models.FetchFetched, m.FetchStatus)
+		segs, err := dst.Segments(ctx, m.ID)
+		require.NoError(t, err)
+		require.Len(t, segs, 50)
+		assert.Equal(t, zm.Participants[7].Join.UTC(), segs[7].JoinTime.UTC())
+		assert.JSONEq(t, string(zm.Participants[7].DashboardJSON(true)), segs[7].Raw)
+	}
+	_, err = dst.Authenticate(ctx, "boss@example.com", "a long password")
+	assert.NoError(t, err, "the password hash survived the copy")
+	// Sequences moved past the copied ids: new rows insert.
+	_, err = dst.UpsertEndedMeeting(ctx, models.MeetingEnded{UUID: "new==", StartTime: time.Now()})
+	assert.NoError(t, err)
+	var queued int64
+	require.NoError(t, dst.DB.Raw("SELECT COUNT(*) FROM river_job WHERE kind = ?", jobs.FetchParticipantsArgs{}.Kind()).Scan(&queued).Error)
+	assert.Equal(t, int64(1), queued)
+
+	// A second run refuses to merge into a database that has data.
+	err = run(ctx, []string{"rollcall", "migrate-data", "--from", from, "--to", to}, func(string) string { return "" }, io.Discard, io.Discard)
+	assert.ErrorContains(t, err, "not empty")
+}
