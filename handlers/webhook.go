@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
@@ -41,6 +42,11 @@ func (h *Handlers) receiveZoomWebhook(c *gin.Context) {
 		return
 	}
 	ev, err := zoom.ParseEvent(body)
+	if err == nil && !utf8.Valid(body) {
+		// JSON must be UTF-8 (RFC 8259 §8.1); PostgreSQL would refuse to store
+		// it, and a 503 would make Zoom redeliver it for 85 minutes.
+		err = errors.New("body is not UTF-8")
+	}
 	if err != nil {
 		h.fail(c, errStatus(http.StatusBadRequest, "not a Zoom event", err))
 		return
