@@ -64,15 +64,15 @@ func TestIngestWaitsWhileZoomIsNotReady(t *testing.T) {
 	fake := zoomtest.NewServer()
 	defer fake.Close()
 	m := zoomtest.Generate(zoomtest.GenOptions{Participants: 20, Seed: 12})
-	// The fake's clock starts at the meeting's end; Zoom answers 3001 for
-	// the first second after it.
-	began := time.Now()
-	fake.SetNow(func() time.Time { return m.End.Add(time.Since(began)) })
-	fake.SetNotReadyFor(time.Second)
 	fake.AddMeeting(m)
 	a := startApp(t, fake, nil)
 	db := a.openDB(t)
 
+	// The fake's clock starts at the meeting's end as the webhook arrives;
+	// Zoom answers 3001 for the first second after it.
+	began := time.Now()
+	fake.SetNow(func() time.Time { return m.End.Add(time.Since(began)) })
+	fake.SetNotReadyFor(time.Second)
 	require.Equal(t, http.StatusOK, a.postEnded(t, m))
 	got := waitFetched(t, db, m.UUID, 30*time.Second)
 	assertStoredExactly(t, db, m)
@@ -222,4 +222,23 @@ func TestIngestCanLeaveOutNetworkIDs(t *testing.T) {
 		}
 		assert.Contains(t, s.Raw, `"user_name"`, "the rest of the row is kept")
 	}
+}
+
+// Zoom's strings can hold characters PostgreSQL's text refuses (NUL); the
+// fetch must store them anyway rather than fail the meeting.
+func TestIngestStoresOddCharacters(t *testing.T) {
+	fake := zoomtest.NewServer()
+	defer fake.Close()
+	a := startApp(t, fake, nil)
+	db := a.openDB(t)
+
+	m := zoomtest.Generate(zoomtest.GenOptions{Participants: 10, Seed: 21})
+	m.Topic = "Stand\x00up"
+	m.Participants[3].Name = "Ann\x00ie"
+	m.Participants[4].LeaveReason = "left\x00<br>again"
+	fake.AddMeeting(m)
+	require.Equal(t, http.StatusOK, a.postEnded(t, m))
+	got := waitFetched(t, db, m.UUID, 30*time.Second)
+	assertStoredExactly(t, db, m)
+	assert.Contains(t, []string{"Stand\x00up", "Standup"}, got.Topic)
 }

@@ -46,8 +46,8 @@ type SegmentRows struct {
 // not grow with the number of rows. A meeting with no segments gives an
 // empty cursor, not ErrNotFound.
 func (s *Store) ExportSegments(ctx context.Context, id uint64) (*SegmentRows, error) {
-	rows, err := s.SQL.QueryContext(ctx, "SELECT "+exportSegmentColumns+
-		" FROM segments WHERE meeting_id = ? ORDER BY join_time, name, seq, id", id)
+	rows, err := s.DB.WithContext(ctx).Raw("SELECT "+exportSegmentColumns+
+		" FROM segments WHERE meeting_id = ? ORDER BY join_time, name, seq, id", id).Rows()
 	if err != nil {
 		return nil, fmt.Errorf("models: export segments of meeting %d: %w", id, err)
 	}
@@ -112,8 +112,14 @@ func (r *SegmentRows) Close() error { return r.rows.Close() }
 func (s *Store) SegmentRawKeys(ctx context.Context, id uint64) ([]string, error) {
 	// Sorting in SQL (ORDER BY j.key) makes SQLite sort every key of every
 	// row before DISTINCT, three times slower than sorting the few here.
-	rows, err := s.SQL.QueryContext(ctx, "SELECT DISTINCT j.key FROM segments AS sg, "+
-		"json_each(CASE WHEN json_valid(sg.raw) THEN sg.raw ELSE '{}' END) AS j WHERE sg.meeting_id = ?", id)
+	query := "SELECT DISTINCT j.key FROM segments AS sg, " +
+		"json_each(CASE WHEN json_valid(sg.raw) THEN sg.raw ELSE '{}' END) AS j WHERE sg.meeting_id = ?"
+	if s.Dialect == DialectPostgres {
+		// json, not jsonb: jsonb refuses the \u0000 escapes Zoom's text may hold.
+		query = "SELECT DISTINCT json_object_keys(raw::json) FROM segments " +
+			"WHERE meeting_id = ? AND json_typeof(raw::json) = 'object'"
+	}
+	rows, err := s.DB.WithContext(ctx).Raw(query, id).Rows()
 	if err != nil {
 		return nil, fmt.Errorf("models: raw keys of meeting %d: %w", id, err)
 	}

@@ -30,6 +30,9 @@ type MeetingEnded struct {
 // existing row lacks. It returns the stored meeting. A meeting already being
 // fetched or fetched keeps its fetch state.
 func (s *Store) UpsertEndedMeeting(ctx context.Context, e MeetingEnded) (Meeting, error) {
+	if s.Dialect == DialectPostgres {
+		e.UUID = cleanText(e.UUID) // it is looked up below, not only written
+	}
 	m := Meeting{
 		UUID:          e.UUID,
 		MeetingNumber: e.MeetingNumber,

@@ -84,6 +84,9 @@ func openPostgres(ctx context.Context, dsn string, log *slog.Logger) (*Store, er
 		SkipDefaultTransaction: true,
 		NowFunc:                func() time.Time { return time.Now().UTC() },
 	})
+	if err == nil {
+		err = registerTextCleaning(gdb)
+	}
 	if err != nil {
 		sqlDB.Close()
 		return nil, fmt.Errorf("models: open postgres: %w", err)
