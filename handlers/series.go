@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"cmp"
+	"math"
 	"net/http"
 	"slices"
 	"strconv"
@@ -117,7 +118,7 @@ func (h *Handlers) seriesPage(ms []models.Meeting, segs map[uint64][]models.Segm
 		}
 		p.People = append(p.People, views.SeriesPerson{
 			Key: key, URL: personURL(key), Name: name, Email: r.email, Cells: r.cells,
-			TotalMinutes:  oneDecimal(float64(r.secs/6) / 10),
+			TotalMinutes:  oneDecimal(math.Round(float64(r.secs)/6) / 10), // as AttendedMinutes and the CSV round
 			PresentCount:  r.present,
 			AttendedCount: r.attended,
 			AvgPercent:    oneDecimal(r.pct / float64(len(ms))),
