@@ -21,7 +21,11 @@ const SessionCookie = "rollcall_session"
 // SessionTTL is how long a sign-in lasts.
 const SessionTTL = 7 * 24 * time.Hour
 
-const userKey = "rollcall.user"
+const (
+	userKey = "rollcall.user"
+	// pageKey marks requests of the browser routes, whose errors are pages.
+	pageKey = "rollcall.page"
+)
 
 // currentUser returns the signed-in user; the zero User when nobody is.
 func currentUser(c *gin.Context) models.User {
@@ -33,6 +37,7 @@ func currentUser(c *gin.Context) models.User {
 
 // loadUser finds the user of the request's session cookie, if any.
 func (h *Handlers) loadUser(c *gin.Context) {
+	c.Set(pageKey, true)
 	if token, err := c.Cookie(SessionCookie); err == nil && token != "" {
 		u, err := h.store.SessionUser(c.Request.Context(), token)
 		switch {

@@ -252,3 +252,21 @@ func TestAdminManagesUsers(t *testing.T) {
 	_, err = e.store.UserByEmail(context.Background(), "new@example.com")
 	assert.ErrorIs(t, err, models.ErrNotFound)
 }
+
+func TestPageErrorsArePages(t *testing.T) {
+	e := newEnv(t)
+	c := e.client(t, models.RoleViewer)
+	res, err := c.Get(e.srv.URL + "/meetings/999999")
+	require.NoError(t, err)
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	assert.Equal(t, http.StatusNotFound, res.StatusCode)
+	assert.Contains(t, res.Header.Get("Content-Type"), "text/html")
+	assert.Contains(t, string(b), `data-testid="error-status"`)
+	// A program asking for a CSV still gets a status it can read.
+	res, err = c.Get(e.srv.URL + "/meetings/999999/attendance.csv")
+	require.NoError(t, err)
+	res.Body.Close()
+	assert.Equal(t, http.StatusNotFound, res.StatusCode)
+	assert.Contains(t, res.Header.Get("Content-Type"), "application/json")
+}

@@ -124,5 +124,9 @@ func (h *Handlers) fail(c *gin.Context, err error) {
 	}
 	h.log.Log(c.Request.Context(), level, "request failed",
 		"method", c.Request.Method, "path", c.Request.URL.Path, "status", status, "error", err)
+	if c.GetBool(pageKey) && wantsHTML(c) {
+		h.renderError(c, status, msg) // a person reads it: a page, not JSON
+		return
+	}
 	c.AbortWithStatusJSON(status, gin.H{"error": msg})
 }
