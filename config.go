@@ -75,6 +75,12 @@ func loadConfig(getenv func(string) string) (Config, error) {
 			APIURL:       p.url("ZOOM_API_URL", "https://api.zoom.us/v2").String(),
 			OAuthURL:     p.url("ZOOM_OAUTH_URL", "https://zoom.us/oauth/token").String(),
 			Source:       p.source("ZOOM_PARTICIPANTS_SOURCE", "auto"),
+			// Zoom's per-account limits by plan (ZOOM.md §7): Pro Heavy 10/s,
+			// Medium 20/s, Light 30/s; Business+ 40, 60, 80. Each replica
+			// paces itself: with N replicas give each the limit ÷ N.
+			HeavyPerSecond:  p.rate("ZOOM_RATE_HEAVY", "10"),
+			MediumPerSecond: p.rate("ZOOM_RATE_MEDIUM", "20"),
+			LightPerSecond:  p.rate("ZOOM_RATE_LIGHT", "30"),
 		},
 		Workers:     p.count("ROLLCALL_WORKERS", "4"),
 		JobTimeout:  p.duration("ROLLCALL_JOB_TIMEOUT", "5m", time.Second),
@@ -185,6 +191,16 @@ func (p *settings) percent(name, def string) float64 {
 	if err != nil || f < 0 || f > 100 {
 		p.bad(name, "%q is not a percentage from 0 to 100", v)
 		return 0
+	}
+	return f
+}
+
+func (p *settings) rate(name, def string) float64 {
+	v := p.str(name, def)
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil || f <= 0 || f > 10_000 {
+		p.bad(name, "%q is not a rate in requests per second (such as 10 or 0.5)", v)
+		return 1
 	}
 	return f
 }

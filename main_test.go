@@ -173,6 +173,7 @@ func TestRunRejectsBadSettings(t *testing.T) {
 		{"url", "ZOOM_API_URL", "ftp://x", "ZOOM_API_URL"},
 		{"proxies", "ROLLCALL_TRUSTED_PROXIES", "10.0.0.0/8, my-proxy", "ROLLCALL_TRUSTED_PROXIES"},
 		{"bool", "ROLLCALL_STORE_NETWORK_IDS", "perhaps", "ROLLCALL_STORE_NETWORK_IDS"},
+		{"rate", "ZOOM_RATE_HEAVY", "0", "ZOOM_RATE_HEAVY"},
 		{"missing secret", "ZOOM_WEBHOOK_SECRET_TOKEN", "", "ZOOM_WEBHOOK_SECRET_TOKEN is not set"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
