@@ -141,6 +141,8 @@ func routeExpectations() map[string]expectation {
 		// Operators: open.
 		"GET /healthz": {paths: []string{"/healthz"}, anon: ok200, viewer: ok200, admin: ok200},
 		"GET /readyz":  {paths: []string{"/readyz"}, anon: ok200, viewer: ok200, admin: ok200},
+		// Prometheus scrapes without a session (DESIGN §5: anyone / operator).
+		"GET /metrics": {paths: []string{"/metrics"}, anon: ok200, viewer: ok200, admin: ok200},
 		// Browser plumbing: open.
 		"GET /static/*filepath": {paths: []string{"/static/app.css", "/static/icon.svg"}, anon: ok200, viewer: ok200, admin: ok200},
 		"GET /":                 {paths: []string{"/"}, anon: want{303, "/meetings"}, viewer: want{303, "/meetings"}, admin: want{303, "/meetings"}},

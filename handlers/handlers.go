@@ -60,6 +60,7 @@ type Handlers struct {
 	cfg   Config
 	log   *slog.Logger
 
+	metrics        *promMetrics
 	cop            *http.CrossOriginProtection
 	loginByIP      *throttle // failed sign-ins per client address
 	loginByAccount *throttle // failed sign-ins per email
@@ -81,6 +82,7 @@ func New(store *models.Store, queue Queue, cfg Config, log *slog.Logger) *Handle
 	}
 	return &Handlers{
 		store: store, queue: queue, cfg: cfg, log: log,
+		metrics:        newMetrics(store),
 		cop:            http.NewCrossOriginProtection(),
 		loginByIP:      newThrottle(20, 15*time.Minute, cfg.Now),
 		loginByAccount: newThrottle(5, 15*time.Minute, cfg.Now),

@@ -18,7 +18,7 @@ func (h *Handlers) Router() http.Handler {
 		h.log.Error("bad trusted proxies; trusting none", "error", err)
 		_ = r.SetTrustedProxies(nil)
 	}
-	r.Use(h.recoverPanics, h.logRequests)
+	r.Use(h.recoverPanics, h.logRequests, h.observe)
 
 	// Zoom: verified by signature alone.
 	r.POST("/webhooks/zoom", h.receiveZoomWebhook)
@@ -26,6 +26,7 @@ func (h *Handlers) Router() http.Handler {
 	// Operators.
 	r.GET("/healthz", h.showHealth)
 	r.GET("/readyz", h.showReadiness)
+	r.GET("/metrics", h.showMetrics)
 
 	// Everything a browser uses: security headers, the signed-in user,
 	// and no cross-origin form posts (CSRF).
