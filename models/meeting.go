@@ -27,7 +27,7 @@ type Meeting struct {
 	Timezone      string
 	AccountID     string
 
-	FetchStatus   string `gorm:"size:16;not null;default:pending;index"`
+	FetchStatus   string `gorm:"size:16;not null;default:pending;index:idx_meetings_status_updated,priority:1"`
 	FetchAttempts int    `gorm:"not null;default:0"`
 	LastError     string
 	Source        string `gorm:"size:16"` // participants API that answered
@@ -36,5 +36,7 @@ type Meeting struct {
 	SegmentCount  int `gorm:"not null;default:0"`
 
 	CreatedAt time.Time
-	UpdatedAt time.Time
+	// The (fetch_status, updated_at) index serves the admin queue and the
+	// reconciler, which look for the few meetings not fetched.
+	UpdatedAt time.Time `gorm:"index:idx_meetings_status_updated,priority:2"`
 }

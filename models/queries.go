@@ -156,15 +156,28 @@ func escapeLike(s string) string {
 
 // MeetingsByStatus returns up to limit meetings whose fetch status is one of
 // statuses, most recently changed first: the queue view for admins.
+//
+// It reads each status on its own and merges: one query per status walks
+// the (fetch_status, updated_at) index in order and stops at limit, where a
+// single IN query makes SQLite scan and sort every meeting.
 func (s *Store) MeetingsByStatus(ctx context.Context, statuses []string, limit int) ([]Meeting, error) {
 	var ms []Meeting
-	err := s.DB.WithContext(ctx).Select(listColumns).
-		Where("fetch_status IN ?", statuses).
-		Order("updated_at DESC, id DESC").Limit(limit).Find(&ms).Error
-	if err != nil {
-		return nil, fmt.Errorf("models: meetings by status: %w", err)
+	for _, st := range statuses {
+		var part []Meeting
+		err := s.DB.WithContext(ctx).Select(listColumns).Where("fetch_status = ?", st).
+			Order("updated_at DESC, id DESC").Limit(limit).Find(&part).Error
+		if err != nil {
+			return nil, fmt.Errorf("models: meetings by status: %w", err)
+		}
+		ms = append(ms, part...)
 	}
-	return ms, nil
+	slices.SortFunc(ms, func(a, b Meeting) int {
+		if c := b.UpdatedAt.Compare(a.UpdatedAt); c != 0 {
+			return c
+		}
+		return cmp.Compare(b.ID, a.ID)
+	})
+	return ms[:min(len(ms), limit)], nil
 }
 
 // CountByStatus returns how many meetings are in each fetch status.
