@@ -76,3 +76,14 @@ func TestPurgeMeetingsBefore(t *testing.T) {
 	_, err = s.Meeting(ctx, recent.ID)
 	assert.NoError(t, err)
 }
+
+func TestMigrateCreatesSearchIndexesOnPostgres(t *testing.T) {
+	s := openStoreTest(t)
+	if s.Dialect != DialectPostgres {
+		t.Skip("trigram indexes are PostgreSQL's")
+	}
+	var names []string
+	require.NoError(t, s.DB.Raw("SELECT indexname FROM pg_indexes WHERE tablename = 'meetings' AND indexname LIKE '%_trgm' ORDER BY 1").Scan(&names).Error)
+	assert.Equal(t, []string{"idx_meetings_host_email_trgm", "idx_meetings_host_name_trgm", "idx_meetings_topic_trgm"}, names)
+	require.NoError(t, s.Migrate(context.Background()), "migrating twice is fine")
+}

@@ -182,7 +182,30 @@ func (s *Store) Migrate(ctx context.Context) error {
 	if err := s.DB.WithContext(ctx).AutoMigrate(allModels()...); err != nil {
 		return fmt.Errorf("models: migrate: %w", err)
 	}
+	if s.Dialect == DialectPostgres {
+		s.migrateSearchIndexes(ctx)
+	}
 	return nil
+}
+
+// migrateSearchIndexes gives PostgreSQL trigram indexes for the meetings
+// search (ILIKE '%term%' on topic, host name and host email), which otherwise
+// reads every meeting: 180 ms at 100,000 meetings (bench/explain). pg_trgm is
+// a trusted extension the database owner may create; where it is not
+// available the search still works, only slower, so a failure is logged and
+// migration goes on.
+func (s *Store) migrateSearchIndexes(ctx context.Context) {
+	db := s.DB.WithContext(ctx)
+	if err := db.Exec("CREATE EXTENSION IF NOT EXISTS pg_trgm").Error; err != nil {
+		s.log.Warn("pg_trgm unavailable: meeting search reads every meeting", "error", err)
+		return
+	}
+	for _, col := range []string{"topic", "host_name", "host_email"} {
+		err := db.Exec("CREATE INDEX IF NOT EXISTS idx_meetings_" + col + "_trgm ON meetings USING gin (" + col + " gin_trgm_ops)").Error
+		if err != nil {
+			s.log.Warn("meeting search index not created", "column", col, "error", err)
+		}
+	}
 }
 
 // Tx runs fn in one database transaction, committed when fn returns nil.
