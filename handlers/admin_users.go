@@ -31,7 +31,7 @@ func (h *Handlers) renderUsers(c *gin.Context, status int, errMsg, notice string
 		return
 	}
 	k := clock{loc: zone}
-	p := views.UsersPage{Page: h.frame(c, me, "Users", "admin", zone.String()),
+	p := views.UsersPage{Page: h.frame(c, me, "Users", "users", zone.String()),
 		Error: errMsg, Notice: notice, MinPassword: models.MinPasswordLength}
 	for _, u := range users {
 		p.Rows = append(p.Rows, views.UserRow{

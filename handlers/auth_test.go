@@ -270,3 +270,33 @@ func TestPageErrorsArePages(t *testing.T) {
 	assert.Equal(t, http.StatusNotFound, res.StatusCode)
 	assert.Contains(t, res.Header.Get("Content-Type"), "application/json")
 }
+
+func TestUsersPickTheirTimeZone(t *testing.T) {
+	e := newEnv(t)
+	c := e.client(t, models.RoleViewer)
+	code, body := status(t, c, http.MethodGet, e.srv.URL+"/settings")
+	require.Equal(t, http.StatusOK, code)
+	assert.Contains(t, body, `data-testid="settings-form"`)
+
+	res, err := c.PostForm(e.srv.URL+"/settings", url.Values{"timezone": {"Asia/Tokyo"}})
+	require.NoError(t, err)
+	res.Body.Close()
+	require.Equal(t, http.StatusSeeOther, res.StatusCode)
+	u, err := e.store.UserByEmail(context.Background(), "viewer@example.com")
+	require.NoError(t, err)
+	assert.Equal(t, "Asia/Tokyo", u.Timezone)
+	_, body = status(t, c, http.MethodGet, e.srv.URL+"/meetings")
+	assert.Contains(t, body, `<span data-testid="zone">Asia/Tokyo</span>`)
+
+	for _, bad := range []string{"Mars/Olympus", "Local", "../../etc/passwd"} {
+		res, err := c.PostForm(e.srv.URL+"/settings", url.Values{"timezone": {bad}})
+		require.NoError(t, err)
+		res.Body.Close()
+		assert.Equal(t, http.StatusBadRequest, res.StatusCode, bad)
+	}
+	res, err = c.PostForm(e.srv.URL+"/settings", url.Values{"timezone": {""}})
+	require.NoError(t, err)
+	res.Body.Close()
+	u, _ = e.store.UserByEmail(context.Background(), "viewer@example.com")
+	assert.Empty(t, u.Timezone, "an empty zone returns to the default")
+}

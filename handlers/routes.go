@@ -48,6 +48,8 @@ func (h *Handlers) Router() http.Handler {
 	pages.GET("/meetings/:id/sessions.csv", h.exportSessions)
 	pages.GET("/series/:number", h.showSeriesPage)
 	pages.GET("/people/*key", h.showPersonPage)
+	pages.GET("/settings", h.showSettingsPage)
+	pages.POST("/settings", h.saveSettings)
 
 	// Admin.
 	admin := pages.Group("", h.adminOnly)
