@@ -22,8 +22,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"rollcall/handlers"
-	"rollcall/internal/testdb"
-	"rollcall/jobs"
 	"rollcall/models"
 )
 
@@ -59,26 +57,11 @@ type accessEnv struct {
 
 func newAccessEnv(t *testing.T) *accessEnv {
 	t.Helper()
-	ctx := context.Background()
 	logs := &lockedBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	store, err := models.Open(ctx, testdb.DSN(t), log)
-	require.NoError(t, err)
-	t.Cleanup(func() { store.Close() })
-	require.NoError(t, store.Migrate(ctx))
-	require.NoError(t, jobs.Migrate(ctx, store, log))
-	q, err := jobs.New(store, nil, jobs.Config{FetchDelay: time.Minute}, log)
-	require.NoError(t, err)
-	e := &env{store: store, now: time.Now()}
-	h := handlers.New(store, q, handlers.Config{
-		WebhookSecret:  secret,
-		WebhookTimeout: 2 * time.Second,
-		Now:            func() time.Time { return e.now },
-	}, log)
-	router, ok := h.Router().(*gin.Engine)
+	e, h := newEnvWith(t, envOptions{log: log, webhookTimeout: 2 * time.Second})
+	router, ok := h.(*gin.Engine)
 	require.True(t, ok, "Router() is no longer a *gin.Engine: the crawler cannot list routes")
-	e.srv = httptest.NewServer(router)
-	t.Cleanup(e.srv.Close)
 	t.Cleanup(func() {
 		if t.Failed() {
 			for _, line := range strings.Split(logs.String(), "\n") {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -33,24 +34,42 @@ type env struct {
 }
 
 func newEnv(t testing.TB) *env {
+	e, _ := newEnvWith(t, envOptions{})
+	return e
+}
+
+// envOptions vary newEnvWith: a logger (nil discards) and the webhook's
+// timeout (500 ms by default, short so that tests of a locked database end
+// quickly).
+type envOptions struct {
+	log            *slog.Logger
+	webhookTimeout time.Duration
+}
+
+// newEnvWith builds an env and returns its router too.
+func newEnvWith(t testing.TB, o envOptions) (*env, http.Handler) {
 	t.Helper()
+	if o.webhookTimeout == 0 {
+		o.webhookTimeout = 500 * time.Millisecond
+	}
 	ctx := context.Background()
-	store, err := models.Open(ctx, testdb.DSN(t), nil)
+	store, err := models.Open(ctx, testdb.DSN(t), o.log)
 	require.NoError(t, err)
 	t.Cleanup(func() { store.Close() })
 	require.NoError(t, store.Migrate(ctx))
-	require.NoError(t, jobs.Migrate(ctx, store, nil))
-	q, err := jobs.New(store, nil, jobs.Config{FetchDelay: time.Minute}, nil)
+	require.NoError(t, jobs.Migrate(ctx, store, o.log))
+	q, err := jobs.New(store, nil, jobs.Config{FetchDelay: time.Minute}, o.log)
 	require.NoError(t, err)
 	e := &env{store: store, now: time.Now()}
 	h := handlers.New(store, q, handlers.Config{
 		WebhookSecret:  secret,
-		WebhookTimeout: 500 * time.Millisecond,
+		WebhookTimeout: o.webhookTimeout,
 		Now:            func() time.Time { return e.now },
-	}, nil)
-	e.srv = httptest.NewServer(h.Router())
+	}, o.log)
+	router := h.Router()
+	e.srv = httptest.NewServer(router)
 	t.Cleanup(e.srv.Close)
-	return e
+	return e, router
 }
 
 // post sends body to the webhook with headers, returning status and body.
