@@ -59,6 +59,15 @@ admins also manage users, re-fetch meetings and see the queue. The password
 
   printf '%s\n' "$PASSWORD" | rollcall users add --email boss@example.com --role admin
 `, true
+	case "migrate-data":
+		return `Usage: rollcall migrate-data --from FILE --to URL
+
+Copies rollcall's SQLite database FILE into the empty PostgreSQL database URL
+(postgres://...): creates the tables, copies users, sessions, meetings,
+segments and webhook events with their ids, queues a fresh fetch for every
+meeting not yet fetched, and checks both databases hold the same number of
+rows in every table. Stop rollcall first; it refuses a database with data.
+`, true
 	case "version":
 		return "Usage: rollcall version\n\nPrints the version and the commit it was built from.\n", true
 	}
