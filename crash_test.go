@@ -76,21 +76,15 @@ func TestCrashDuringFetchesLosesNothing(t *testing.T) {
 	fake.SetLatency(30 * time.Millisecond) // fetches take a while: the kill lands mid-way
 
 	dbPath := testdb.DSN(t)
-	env := []string{
+	env := binaryEnv(fake,
 		"ROLLCALL_ADDR=127.0.0.1:0",
-		"ROLLCALL_DATABASE=" + dbPath,
+		"ROLLCALL_DATABASE="+dbPath,
 		"ROLLCALL_FETCH_DELAY=0s",
 		"ROLLCALL_NOT_READY_RETRY=50ms",
 		"ROLLCALL_JOB_TIMEOUT=2s",
 		"ROLLCALL_RESCUE_AFTER=1s",
 		"ROLLCALL_LOG_LEVEL=warn",
-		"ZOOM_ACCOUNT_ID=" + fake.AccountID,
-		"ZOOM_CLIENT_ID=" + fake.ClientID,
-		"ZOOM_CLIENT_SECRET=" + fake.ClientSecret,
-		"ZOOM_WEBHOOK_SECRET_TOKEN=" + fake.WebhookSecret,
-		"ZOOM_API_URL=" + fake.APIURL(),
-		"ZOOM_OAUTH_URL=" + fake.OAuthURL(),
-	}
+	)
 	p := startBinary(t, bin, env)
 
 	const n = 24

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	mrand "math/rand/v2"
 	"net"
 	"net/http"
@@ -86,22 +87,17 @@ func demo(ctx context.Context, args []string, getenv func(string) string, stdout
 	fake := zoomtest.NewServer()
 	defer fake.Close()
 
-	vars := map[string]string{
-		"ROLLCALL_ADDR":             addr,
-		"ROLLCALL_DATABASE":         dbPath,
-		"ROLLCALL_BASE_URL":         "http://" + browsable(addr),
-		"ROLLCALL_ADMIN_EMAIL":      demoEmail,
-		"ROLLCALL_ADMIN_PASSWORD":   pw,
-		"ROLLCALL_FETCH_DELAY":      "1s",
-		"ROLLCALL_NOT_READY_RETRY":  "1s",
-		"ZOOM_ACCOUNT_ID":           fake.AccountID,
-		"ZOOM_CLIENT_ID":            fake.ClientID,
-		"ZOOM_CLIENT_SECRET":        fake.ClientSecret,
-		"ZOOM_WEBHOOK_SECRET_TOKEN": fake.WebhookSecret,
-		"ZOOM_API_URL":              fake.APIURL(),
-		"ZOOM_OAUTH_URL":            fake.OAuthURL(),
-		"ZOOM_PARTICIPANTS_SOURCE":  "auto",
-	}
+	vars := fakeZoomSettings(fake)
+	maps.Copy(vars, map[string]string{
+		"ROLLCALL_ADDR":            addr,
+		"ROLLCALL_DATABASE":        dbPath,
+		"ROLLCALL_BASE_URL":        "http://" + browsable(addr),
+		"ROLLCALL_ADMIN_EMAIL":     demoEmail,
+		"ROLLCALL_ADMIN_PASSWORD":  pw,
+		"ROLLCALL_FETCH_DELAY":     "1s",
+		"ROLLCALL_NOT_READY_RETRY": "1s",
+		"ZOOM_PARTICIPANTS_SOURCE": "auto",
+	})
 	if strings.TrimSpace(getenv("ROLLCALL_LOG_LEVEL")) == "" {
 		vars["ROLLCALL_LOG_LEVEL"] = "warn"
 	}
@@ -430,4 +426,17 @@ func demoPersonKey(p zoomtest.Participant) string {
 		}
 	}
 	return strings.ToLower(strings.TrimSpace(p.Name))
+}
+
+// fakeZoomSettings are the settings that point rollcall at the fake Zoom:
+// its credentials, webhook secret and URLs.
+func fakeZoomSettings(fake *zoomtest.Server) map[string]string {
+	return map[string]string{
+		"ZOOM_ACCOUNT_ID":           fake.AccountID,
+		"ZOOM_CLIENT_ID":            fake.ClientID,
+		"ZOOM_CLIENT_SECRET":        fake.ClientSecret,
+		"ZOOM_WEBHOOK_SECRET_TOKEN": fake.WebhookSecret,
+		"ZOOM_API_URL":              fake.APIURL(),
+		"ZOOM_OAUTH_URL":            fake.OAuthURL(),
+	}
 }

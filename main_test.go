@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -34,19 +35,14 @@ type app struct {
 func startApp(t *testing.T, fake *zoomtest.Server, env map[string]string) *app {
 	t.Helper()
 	dbPath := testdb.DSN(t)
-	vars := map[string]string{
-		"ROLLCALL_ADDR":             "127.0.0.1:0",
-		"ROLLCALL_DATABASE":         dbPath,
-		"ROLLCALL_FETCH_DELAY":      "0s",
-		"ROLLCALL_NOT_READY_RETRY":  "50ms",
-		"ROLLCALL_LOG_LEVEL":        "warn",
-		"ZOOM_ACCOUNT_ID":           fake.AccountID,
-		"ZOOM_CLIENT_ID":            fake.ClientID,
-		"ZOOM_CLIENT_SECRET":        fake.ClientSecret,
-		"ZOOM_WEBHOOK_SECRET_TOKEN": fake.WebhookSecret,
-		"ZOOM_API_URL":              fake.APIURL(),
-		"ZOOM_OAUTH_URL":            fake.OAuthURL(),
-	}
+	vars := fakeZoomSettings(fake)
+	maps.Copy(vars, map[string]string{
+		"ROLLCALL_ADDR":            "127.0.0.1:0",
+		"ROLLCALL_DATABASE":        dbPath,
+		"ROLLCALL_FETCH_DELAY":     "0s",
+		"ROLLCALL_NOT_READY_RETRY": "50ms",
+		"ROLLCALL_LOG_LEVEL":       "warn",
+	})
 	for k, v := range env {
 		vars[k] = v
 	}
@@ -93,6 +89,16 @@ func (a *app) stop() {
 	a.cancel()
 	a.cancel = nil
 	<-a.done
+}
+
+// binaryEnv is the environment of a rollcall binary pointed at fake, plus
+// the settings in extra ("NAME=value").
+func binaryEnv(fake *zoomtest.Server, extra ...string) []string {
+	env := extra
+	for k, v := range fakeZoomSettings(fake) {
+		env = append(env, k+"="+v)
+	}
+	return env
 }
 
 // testLogWriter sends the app's log to the test log.

@@ -34,21 +34,15 @@ func TestReplicasShareOnePostgres(t *testing.T) {
 	fake := zoomtest.NewServer()
 	defer fake.Close()
 	dsn := testdb.DSN(t)
-	env := []string{
+	env := binaryEnv(fake,
 		"ROLLCALL_ADDR=127.0.0.1:0",
-		"ROLLCALL_DATABASE=" + dsn,
+		"ROLLCALL_DATABASE="+dsn,
 		"ROLLCALL_FETCH_DELAY=0s",
 		"ROLLCALL_NOT_READY_RETRY=50ms",
 		"ROLLCALL_JOB_TIMEOUT=3s",
 		"ROLLCALL_RESCUE_AFTER=1s",
 		"ROLLCALL_LOG_LEVEL=error",
-		"ZOOM_ACCOUNT_ID=" + fake.AccountID,
-		"ZOOM_CLIENT_ID=" + fake.ClientID,
-		"ZOOM_CLIENT_SECRET=" + fake.ClientSecret,
-		"ZOOM_WEBHOOK_SECRET_TOKEN=" + fake.WebhookSecret,
-		"ZOOM_API_URL=" + fake.APIURL(),
-		"ZOOM_OAUTH_URL=" + fake.OAuthURL(),
-	}
+	)
 	// Migrate once before the replicas race to start.
 	require.NoError(t, run(context.Background(), []string{"rollcall", "migrate"},
 		func(k string) string { return map[string]string{"ROLLCALL_DATABASE": dsn}[k] }, io.Discard, io.Discard))

@@ -63,20 +63,14 @@ func TestStaticBinary(t *testing.T) {
 	defer fake.Close()
 	data := t.TempDir() // the image's /data volume
 	dbPath := filepath.Join(data, "rollcall.db")
-	env := []string{
+	env := binaryEnv(fake,
 		"ROLLCALL_ADDR=127.0.0.1:0",
-		"ROLLCALL_DATABASE=" + dbPath,
+		"ROLLCALL_DATABASE="+dbPath,
 		"ROLLCALL_TIMEZONE=Europe/Berlin",
 		"ROLLCALL_FETCH_DELAY=0s",
 		"ROLLCALL_ADMIN_EMAIL=ops@example.com",
 		"ROLLCALL_ADMIN_PASSWORD=static binary password",
-		"ZOOM_ACCOUNT_ID=" + fake.AccountID,
-		"ZOOM_CLIENT_ID=" + fake.ClientID,
-		"ZOOM_CLIENT_SECRET=" + fake.ClientSecret,
-		"ZOOM_WEBHOOK_SECRET_TOKEN=" + fake.WebhookSecret,
-		"ZOOM_API_URL=" + fake.APIURL(),
-		"ZOOM_OAUTH_URL=" + fake.OAuthURL(),
-	}
+	)
 	p := startBinary(t, bin, env) // runs in an empty directory with exactly env
 
 	res, err := http.Get(p.URL + "/healthz")
