@@ -15,10 +15,7 @@ const jobsPageLimit = 200
 // showJobsPage shows admins the meetings whose fetch is pending, running or
 // failed, with the last error and a retry button, and counts per status.
 func (h *Handlers) showJobsPage(c *gin.Context) {
-	u := pageUser(c)
-	if !h.requireAdmin(c, u) {
-		return
-	}
+	u := currentUser(c) // an admin: the route is in the admin group
 	loc, err := h.viewerZone(c, u)
 	if err != nil {
 		h.fail(c, err)

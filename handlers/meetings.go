@@ -21,7 +21,7 @@ const meetingsPageSize = 50
 // ?host=, ?from= and ?to= (dates in the viewer's zone, both inclusive), paged
 // by keyset cursors ?before= and ?after=.
 func (h *Handlers) listMeetings(c *gin.Context) {
-	u := pageUser(c)
+	u := currentUser(c)
 	loc, err := h.viewerZone(c, u)
 	if err != nil {
 		h.fail(c, err)
@@ -192,7 +192,7 @@ func sortAttendance(as []models.Attendance, key, dir string) {
 // showMeetingPage shows one meeting instance: summary, people, sessions,
 // timeline. ?sort= and ?dir= order the people; ?tz= picks the zone.
 func (h *Handlers) showMeetingPage(c *gin.Context) {
-	u := pageUser(c)
+	u := currentUser(c)
 	id, err := parseID(c, "id")
 	if err != nil {
 		h.fail(c, err)
@@ -390,21 +390,14 @@ func personURL(key string) string { return "/people/" + url.PathEscape(key) }
 // refetchMeeting queues a new fetch of a meeting (admins only) and answers
 // 303 back to the meeting page, or to the queue view when the form says so.
 func (h *Handlers) refetchMeeting(c *gin.Context) {
-	u := pageUser(c)
-	if !h.requireAdmin(c, u) {
-		return
-	}
+	u := currentUser(c) // an admin: the route is in the admin group
 	id, err := parseID(c, "id")
 	if err != nil {
 		h.fail(c, err)
 		return
 	}
 	ctx := c.Request.Context()
-	if _, err := h.store.Meeting(ctx, id); err != nil {
-		h.fail(c, err)
-		return
-	}
-	queued, err := h.queue.Refetch(ctx, id)
+	queued, err := h.queue.Refetch(ctx, id) // ErrNotFound for no such meeting
 	if err != nil {
 		h.fail(c, err)
 		return

@@ -18,7 +18,7 @@ const personMeetingLimit = 200
 // their person key (DESIGN.md §6). The route is a catch-all because keys
 // may contain "/" (participant UUIDs do).
 func (h *Handlers) showPersonPage(c *gin.Context) {
-	u := pageUser(c)
+	u := currentUser(c)
 	key := strings.TrimPrefix(c.Param("key"), "/")
 	if key == "" {
 		h.fail(c, errStatus(http.StatusNotFound, "not found", nil))

@@ -71,21 +71,9 @@ func render(c *gin.Context, status int, comp templ.Component) {
 // renderError renders the HTML page of a failed request. h.fail can call it
 // for requests that accept HTML.
 func (h *Handlers) renderError(c *gin.Context, status int, msg string) {
-	p := views.ErrorPage{Page: h.frame(c, pageUser(c), http.StatusText(status), "", ""), Status: status, Message: msg}
+	p := views.ErrorPage{Page: h.frame(c, currentUser(c), http.StatusText(status), "", ""), Status: status, Message: msg}
 	render(c, status, views.Error(p))
 	c.Abort()
-}
-
-// pageUser returns the signed-in user of a page request.
-func pageUser(c *gin.Context) models.User { return currentUser(c) }
-
-// requireAdmin answers 403 and returns false unless u is an admin.
-func (h *Handlers) requireAdmin(c *gin.Context, u models.User) bool {
-	if u.IsAdmin() {
-		return true
-	}
-	h.fail(c, errStatus(http.StatusForbidden, "admins only", nil))
-	return false
 }
 
 // thresholds returns the configured thresholds, or the defaults.

@@ -30,7 +30,7 @@ func (h *Handlers) showSeriesPage(c *gin.Context) {
 		h.exportSeries(c, number)
 		return
 	}
-	u := pageUser(c)
+	u := currentUser(c)
 	number, err := strconv.ParseInt(c.Param("number"), 10, 64)
 	if err != nil {
 		h.fail(c, errStatus(http.StatusNotFound, "not found", err))
