@@ -57,11 +57,11 @@ func (s *Store) UpsertEndedMeeting(ctx context.Context, e MeetingEnded) (Meeting
 			"topic":      gormExpr("CASE WHEN meetings.topic = '' THEN excluded.topic ELSE meetings.topic END"),
 			"updated_at": time.Now().UTC(),
 		}),
-	}).Create(&m).Error
+	}, clause.Returning{}).Create(&m).Error // the stored row, inserted or updated, comes back
 	if err != nil {
 		return Meeting{}, fmt.Errorf("models: upsert meeting %s: %w", e.UUID, err)
 	}
-	return s.MeetingByUUID(ctx, e.UUID)
+	return m, nil
 }
 
 // MeetingByUUID returns the meeting instance with the Zoom UUID uuid.

@@ -87,3 +87,23 @@ func TestMigrateCreatesSearchIndexesOnPostgres(t *testing.T) {
 	assert.Equal(t, []string{"idx_meetings_host_email_trgm", "idx_meetings_host_name_trgm", "idx_meetings_topic_trgm"}, names)
 	require.NoError(t, s.Migrate(context.Background()), "migrating twice is fine")
 }
+
+func TestUpsertEndedMeetingReturnsTheStoredRow(t *testing.T) {
+	s := openStoreTest(t)
+	ctx := context.Background()
+	start := time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC)
+	first, err := s.UpsertEndedMeeting(ctx, MeetingEnded{UUID: "u==", MeetingNumber: 7, Topic: "Standup", StartTime: start})
+	require.NoError(t, err)
+	require.NotZero(t, first.ID)
+	require.NoError(t, s.MarkFailed(ctx, first.ID, "boom"))
+
+	end := start.Add(time.Hour)
+	again, err := s.UpsertEndedMeeting(ctx, MeetingEnded{UUID: "u==", MeetingNumber: 7, Topic: "Other", StartTime: start, EndTime: &end})
+	require.NoError(t, err)
+	assert.Equal(t, first.ID, again.ID)
+	assert.Equal(t, "Standup", again.Topic, "a stored topic is kept")
+	require.NotNil(t, again.EndTime, "a missing end is filled")
+	assert.True(t, end.Equal(*again.EndTime))
+	assert.Equal(t, FetchFailed, again.FetchStatus, "the fetch state is the stored one")
+	assert.Equal(t, "boom", again.LastError)
+}
