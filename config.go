@@ -31,9 +31,10 @@ type Config struct {
 	// StoreNetworkIDs (ROLLCALL_STORE_NETWORK_IDS, default true): false keeps
 	// participants' IP and MAC addresses and hard-disk ids out of the database.
 	StoreNetworkIDs bool
-	// TrustedProxies (ROLLCALL_TRUSTED_PROXIES): comma-separated CIDRs of
-	// reverse proxies whose X-Forwarded-For is believed; unset means
-	// loopback and private ranges, "none" trusts no one.
+	// TrustedProxies (ROLLCALL_TRUSTED_PROXIES): comma-separated CIDRs or
+	// addresses of the reverse proxies whose X-Forwarded-For is believed;
+	// unset (or "none") trusts no one, so a client cannot name its own
+	// address.
 	TrustedProxies []string
 	WebhookSecret  string
 	Zoom           zoom.Config

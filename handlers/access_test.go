@@ -17,7 +17,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gin-gonic/gin"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -51,7 +50,7 @@ func (l *lockedBuffer) String() string {
 // at debug level, captured.
 type accessEnv struct {
 	*env
-	router *gin.Engine
+	router handlers.Router
 	logs   *lockedBuffer
 }
 
@@ -60,8 +59,8 @@ func newAccessEnv(t *testing.T) *accessEnv {
 	logs := &lockedBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	e, h := newEnvWith(t, envOptions{log: log, webhookTimeout: 2 * time.Second})
-	router, ok := h.(*gin.Engine)
-	require.True(t, ok, "Router() is no longer a *gin.Engine: the crawler cannot list routes")
+	router, ok := h.(handlers.Router)
+	require.True(t, ok, "Router() is no longer a handlers.Router: the crawler cannot list routes")
 	t.Cleanup(func() {
 		if t.Failed() {
 			for _, line := range strings.Split(logs.String(), "\n") {
@@ -141,7 +140,10 @@ func routeExpectations() map[string]expectation {
 		"GET /people/*key":    page("/people/{person}"),
 		"GET /settings":       page("/settings"),
 		"POST /settings": {paths: []string{"/settings"}, form: url.Values{"timezone": {"Europe/Berlin"}},
-			anon: unauth, viewer: want{http.StatusSeeOther, "/settings?notice=Saved."}, admin: want{http.StatusSeeOther, "/settings?notice=Saved."}},
+			anon: unauth, viewer: want{http.StatusSeeOther, "/settings"}, admin: want{http.StatusSeeOther, "/settings"}},
+		// A wrong current password is refused.
+		"POST /settings/password": {paths: []string{"/settings/password"}, form: url.Values{"current_password": {"not it at all"}, "new_password": {"a new password 1"}},
+			anon: unauth, viewer: unauth, admin: unauth},
 		"GET /meetings.csv":                csv("/meetings.csv?from=2026-01-01&to=2026-12-31"),
 		"GET /meetings/:id/attendance.csv": csv("/meetings/{id}/attendance.csv"),
 		"GET /meetings/:id/sessions.csv":   csv("/meetings/{id}/sessions.csv"),
@@ -524,20 +526,43 @@ func TestAccessLoginThrottleIgnoresSpoofedForwardedFor(t *testing.T) {
 	assert.Equal(t, http.StatusSeeOther, code)
 }
 
-// Behind a reverse proxy on a private network, the client's address is the
-// one the proxy appended; what the client itself put in front is ignored.
+// Behind a reverse proxy (configured as trusted), the client's address is
+// the one the proxy appended; what the client itself put in front is
+// ignored.
 func TestAccessLoginThrottleBehindProxy(t *testing.T) {
-	e := newAccessEnv(t)
+	e, router := newEnvWith(t, envOptions{trustedProxies: []string{"10.0.0.0/8"}})
 	email := e.user(t, viewer)
 	const proxy = "10.1.2.3:50000"
 	for i := range 20 {
 		spoofed := "198.51.100." + strconv.Itoa(i+1) + ", 203.0.113.7"
-		code := loginFrom(e.router, proxy, spoofed, "user"+strconv.Itoa(i)+"@example.com", "guess")
+		code := loginFrom(router, proxy, spoofed, "user"+strconv.Itoa(i)+"@example.com", "guess")
 		require.Equal(t, http.StatusUnauthorized, code, i)
 	}
-	assert.Equal(t, http.StatusTooManyRequests, loginFrom(e.router, proxy, "198.51.100.250, 203.0.113.7", email, password))
+	assert.Equal(t, http.StatusTooManyRequests, loginFrom(router, proxy, "198.51.100.250, 203.0.113.7", email, password))
 	// A different client behind the same proxy still signs in.
-	assert.Equal(t, http.StatusSeeOther, loginFrom(e.router, proxy, "203.0.113.9", email, password))
+	assert.Equal(t, http.StatusSeeOther, loginFrom(router, proxy, "203.0.113.9", email, password))
+}
+
+// With no proxy configured, no peer is trusted, private ones included: a
+// client on the office network cannot pick its own address with
+// X-Forwarded-For or X-Real-IP.
+func TestAccessNoProxyTrustedByDefault(t *testing.T) {
+	e := newAccessEnv(t)
+	email := e.user(t, viewer)
+	const peer = "192.168.1.20:40000"
+	for i := range 20 {
+		req := httptest.NewRequest(http.MethodPost, "/login", strings.NewReader(url.Values{
+			"email": {"user" + strconv.Itoa(i) + "@example.com"}, "password": {"guess"}}.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("X-Forwarded-For", "198.51.100."+strconv.Itoa(i+1))
+		req.Header.Set("X-Real-IP", "198.51.100."+strconv.Itoa(i+1))
+		req.RemoteAddr = peer
+		rec := httptest.NewRecorder()
+		e.router.ServeHTTP(rec, req)
+		require.Equal(t, http.StatusUnauthorized, rec.Code, i)
+	}
+	assert.Equal(t, http.StatusTooManyRequests, loginFrom(e.router, peer, "203.0.113.99", email, password),
+		"a private peer chose its own throttle key")
 }
 
 // Sign-in failures, throttling and success are logged without the password

@@ -4,8 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
-	"strconv"
 
 	"github.com/gin-gonic/gin"
 
@@ -15,7 +13,8 @@ import (
 
 // showUsersPage lists users for an admin, with forms to add and remove.
 func (h *Handlers) showUsersPage(c *gin.Context) {
-	h.renderUsers(c, http.StatusOK, c.Query("error"), c.Query("notice"))
+	notice, errMsg := h.takeFlash(c)
+	h.renderUsers(c, http.StatusOK, errMsg, notice)
 }
 
 func (h *Handlers) renderUsers(c *gin.Context, status int, errMsg, notice string) {
@@ -58,13 +57,14 @@ func (h *Handlers) addUser(c *gin.Context) {
 		return
 	}
 	h.log.Info("user added", "email", u.Email, "role", u.Role, "by", currentUser(c).Email)
-	c.Redirect(http.StatusSeeOther, "/admin/users?notice="+url.QueryEscape("Added "+u.Email+"."))
+	h.setFlash(c, flashNotice, "Added "+u.Email+".")
+	c.Redirect(http.StatusSeeOther, "/admin/users")
 }
 
 // removeUser deletes a user and ends their sessions. Admins cannot remove
 // themselves, so rollcall always keeps one admin who can sign in.
 func (h *Handlers) removeUser(c *gin.Context) {
-	id, err := strconv.ParseUint(c.Param("id"), 10, 64)
+	id, err := parseID(c, "id")
 	if err != nil {
 		h.fail(c, errStatus(http.StatusNotFound, "no such user", err))
 		return
@@ -78,5 +78,6 @@ func (h *Handlers) removeUser(c *gin.Context) {
 		return
 	}
 	h.log.Info("user removed", "user_id", id, "by", currentUser(c).Email)
-	c.Redirect(http.StatusSeeOther, "/admin/users?notice="+url.QueryEscape("User removed."))
+	h.setFlash(c, flashNotice, "User removed.")
+	c.Redirect(http.StatusSeeOther, "/admin/users")
 }

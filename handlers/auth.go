@@ -1,10 +1,16 @@
 package handlers
 
 import (
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"net/http"
+	"net/netip"
 	"net/url"
+	"path"
 	"strconv"
 	"strings"
 	"time"
@@ -99,17 +105,41 @@ func (h *Handlers) sameOrigin(c *gin.Context) {
 	c.Next()
 }
 
-// safeNext returns next if it is a local path, else "/meetings": the login
-// form must not become an open redirect.
+// homePath is where a sign-in goes when next is missing or refused.
+const homePath = "/meetings"
+
+// safeNext returns next as a clean same-origin path, else homePath: the
+// login form must not become an open redirect. next is what the login
+// redirect put there (an escaped request URI, so printable ASCII); anything
+// else is refused rather than repaired: a backslash or a control character
+// (browsers read "\" as "/" and drop tabs and newlines), a raw non-ASCII
+// rune (look-alike slashes), a scheme, a host. Decoded non-ASCII is fine:
+// it goes out escaped again. What passes is cleaned here, so
+// that the cleaning http.Redirect does later cannot turn it into "//host".
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
-		return "/meetings"
+	if next == "" || len(next) > 2048 || next[0] != '/' {
+		return homePath
+	}
+	for i := 0; i < len(next); i++ {
+		if b := next[i]; b < 0x21 || b > 0x7e || b == '\\' {
+			return homePath
+		}
 	}
 	u, err := url.Parse(next)
-	if err != nil || u.Host != "" || u.Scheme != "" {
-		return "/meetings"
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" ||
+		!strings.HasPrefix(u.Path, "/") || strings.ContainsAny(u.Path, "\\\x00") {
+		return homePath
 	}
-	return next
+	for _, r := range u.Path { // decoded: %09, %0A and friends (%5C is above)
+		if r < 0x21 || r == 0x7f {
+			return homePath
+		}
+	}
+	clean := (&url.URL{Path: path.Clean(u.Path), RawQuery: u.RawQuery}).String()
+	if !strings.HasPrefix(clean, "/") || strings.HasPrefix(clean, "//") || strings.HasPrefix(clean, "/\\") {
+		return homePath
+	}
+	return clean
 }
 
 // showLoginPage renders the sign-in form.
@@ -124,41 +154,77 @@ func (h *Handlers) showLoginPage(c *gin.Context) {
 	}))
 }
 
-// login checks the form's email and password, throttled per client address
-// and per account, and on success starts a new session (a fresh token, so a
-// token planted before sign-in is worthless) and goes on to next.
+// login checks the form's email and password and on success starts a new
+// session (a fresh token, so a token planted before sign-in is worthless)
+// and goes on to next.
+//
+// Guessing is limited three ways (see loginLimits): per client address, per
+// account from one address, and, for an account attacked from many
+// addresses, a slowdown that spares browsers that signed in to it before.
+// None of them lets a stranger lock a user out: a block counts only the
+// failures of the blocked address.
 func (h *Handlers) login(c *gin.Context) {
 	email := models.NormalizeEmail(c.PostForm("email"))
+	password := c.PostForm("password")
 	next := safeNext(c.PostForm("next"))
-	page := views.LoginPage{Page: h.frame(c, models.User{}, "Sign in", "", ""), Email: email, Next: next}
+	page := views.LoginPage{Page: h.frame(c, models.User{}, "Sign in", "", ""), Next: next}
 	ip := c.ClientIP()
-	for _, k := range []struct {
-		t   *throttle
-		key string
-	}{{h.loginByIP, ip}, {h.loginByAccount, email}} {
-		if blocked, until := k.t.blocked(k.key); blocked {
-			wait := max(time.Until(until).Round(time.Second), time.Second)
-			c.Header("Retry-After", strconv.Itoa(int(wait.Seconds())))
-			page.Error = fmt.Sprintf("Too many failed sign-ins. Try again in %s.", wait)
-			h.log.Warn("login throttled", "email", email, "client_ip", ip)
-			render(c, http.StatusTooManyRequests, views.Login(page))
+	network := clientNetwork(ip)
+	wrong := func() {
+		page.Error = "Email or password is wrong."
+		render(c, http.StatusUnauthorized, views.Login(page))
+	}
+	refuse := func(until time.Time, first bool, why string) {
+		wait := max(until.Sub(h.cfg.Now()).Round(time.Second), time.Second)
+		c.Header("Retry-After", strconv.Itoa(int(wait.Seconds())))
+		page.Error = fmt.Sprintf("Too many failed sign-ins. Try again in %s.", wait)
+		if first { // one line per blocked key and window, however many attempts
+			h.log.Warn("login throttled", "email", email, "client_ip", ip, "limit", why)
+		}
+		render(c, http.StatusTooManyRequests, views.Login(page))
+	}
+
+	ok, until, first := h.loginByAddress.take(network)
+	if !ok {
+		refuse(until, first, "address")
+		return
+	}
+	if len(email) > maxEmailLength || len(password) > maxPasswordInput {
+		// No account has such an email; the attempt counts for the address.
+		h.log.Info("login failed", "reason", "input too long", "email_bytes", len(email), "client_ip", ip)
+		wrong()
+		return
+	}
+	page.Email = email
+	accountHere := email + "\x00" + network
+	if ok, until, first = h.loginByAccountHere.take(accountHere); !ok {
+		h.loginByAddress.refund(network)
+		refuse(until, first, "account from this address")
+		return
+	}
+	if h.loginFailures.count(email) >= loginAccountSlowAfter && !h.knownDevice(c, email) {
+		if ok, at := h.loginSlow.admit(email); !ok {
+			h.loginByAddress.refund(network)
+			h.loginByAccountHere.refund(accountHere)
+			refuse(at, false, "account slowdown")
 			return
 		}
 	}
-	u, err := h.store.Authenticate(c.Request.Context(), email, c.PostForm("password"))
+	u, err := h.store.Authenticate(c.Request.Context(), email, password)
 	if errors.Is(err, models.ErrBadCredentials) {
-		h.loginByIP.fail(ip)
-		h.loginByAccount.fail(email)
+		h.loginFailures.take(email)
 		h.log.Info("login failed", "email", email, "client_ip", ip)
-		page.Error = "Email or password is wrong."
-		render(c, http.StatusUnauthorized, views.Login(page))
+		wrong()
 		return
 	}
 	if err != nil {
+		h.loginByAddress.refund(network)
+		h.loginByAccountHere.refund(accountHere)
 		h.fail(c, err)
 		return
 	}
-	h.loginByAccount.forget(email)
+	h.loginByAddress.refund(network)
+	h.loginByAccountHere.forget(accountHere)
 	if old, err := c.Cookie(SessionCookie); err == nil && old != "" {
 		_ = h.store.DeleteSession(c.Request.Context(), old)
 	}
@@ -168,8 +234,69 @@ func (h *Handlers) login(c *gin.Context) {
 		return
 	}
 	h.setSessionCookie(c, token, SessionTTL)
+	h.setDeviceCookie(c, u)
 	h.log.Info("login", "email", u.Email, "client_ip", ip)
 	c.Redirect(http.StatusSeeOther, next)
+}
+
+// clientNetwork is the unit login limits count per: the address itself for
+// IPv4, its /64 for IPv6 (one host usually holds a whole /64 and could
+// otherwise pick a fresh address per guess).
+func clientNetwork(ip string) string {
+	a, err := netip.ParseAddr(ip)
+	if err != nil || a.Is4() || a.Is4In6() {
+		return ip
+	}
+	p, err := a.Prefix(64)
+	if err != nil {
+		return ip
+	}
+	return p.String()
+}
+
+// DeviceCookie names the cookie that marks a browser which signed in to an
+// account before; the account's slowdown under attack does not apply to it.
+const DeviceCookie = "rollcall_device"
+
+// setDeviceCookie marks this browser as known to u: a random nonce and its
+// HMAC keyed by u's password hash, which never leaves the server, so the
+// mark cannot be forged, lasts across restarts and replicas, and dies with
+// a password change.
+func (h *Handlers) setDeviceCookie(c *gin.Context, u models.User) {
+	nonce := make([]byte, 16)
+	if _, err := rand.Read(nonce); err != nil {
+		return // no mark: this browser is slowed like any other under attack
+	}
+	n := base64.RawURLEncoding.EncodeToString(nonce)
+	http.SetCookie(c.Writer, &http.Cookie{
+		Name: DeviceCookie, Value: n + "." + deviceMAC(u, n), Path: "/login",
+		MaxAge: int((365 * 24 * time.Hour).Seconds()), HttpOnly: true,
+		Secure: h.cfg.SecureCookies, SameSite: http.SameSiteLaxMode,
+	})
+}
+
+func deviceMAC(u models.User, nonce string) string {
+	m := hmac.New(sha256.New, []byte(u.PasswordHash))
+	m.Write([]byte("rollcall-device\x00" + u.Email + "\x00" + nonce))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+// knownDevice reports whether the request carries a device mark of the
+// account email (see setDeviceCookie).
+func (h *Handlers) knownDevice(c *gin.Context, email string) bool {
+	v, err := c.Cookie(DeviceCookie)
+	if err != nil || len(v) > 128 {
+		return false
+	}
+	nonce, mac, ok := strings.Cut(v, ".")
+	if !ok {
+		return false
+	}
+	u, err := h.store.UserByEmail(c.Request.Context(), email)
+	if err != nil || u.PasswordHash == "" {
+		return false
+	}
+	return hmac.Equal([]byte(mac), []byte(deviceMAC(u, nonce)))
 }
 
 // logout ends the session in the database (a stolen copy of the cookie

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"math"
 	"net/http"
 	"time"
 
@@ -33,11 +34,16 @@ type Config struct {
 	WebhookTimeout time.Duration
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
-	// TrustedProxies are the peers (CIDRs or addresses) whose
+	// TrustedProxies are the reverse proxies (CIDRs or addresses) whose
 	// X-Forwarded-For names the real client, for login throttling and
-	// logs. nil means loopback and the private ranges, where a reverse
-	// proxy usually sits; an empty non-nil slice trusts no one.
+	// logs. Empty trusts no one: the client is the peer, whatever headers
+	// it sends.
 	TrustedProxies []string
+	// WriteTimeout bounds writing one response, so a client that stops
+	// reading cannot hold a rendered page in memory. Streamed downloads
+	// get it anew at every flush, so a slow but steady reader finishes.
+	// Default 60s.
+	WriteTimeout time.Duration
 	// SecureCookies marks the session cookie Secure (ROLLCALL_BASE_URL is https).
 	SecureCookies bool
 	// Timezone is the default zone pages show times in (ROLLCALL_TIMEZONE);
@@ -48,11 +54,6 @@ type Config struct {
 	Thresholds models.Thresholds
 }
 
-// DefaultTrustedProxies are loopback and the private address ranges.
-var DefaultTrustedProxies = []string{
-	"127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7",
-}
-
 // Handlers serves rollcall's routes.
 type Handlers struct {
 	store *models.Store
@@ -60,11 +61,33 @@ type Handlers struct {
 	cfg   Config
 	log   *slog.Logger
 
-	metrics        *promMetrics
-	cop            *http.CrossOriginProtection
-	loginByIP      *throttle // failed sign-ins per client address
-	loginByAccount *throttle // failed sign-ins per email
+	metrics *promMetrics
+	cop     *http.CrossOriginProtection
+	// Sign-in limits; see login.
+	loginByAddress     *throttle // attempts per client address (IPv6: /64)
+	loginByAccountHere *throttle // attempts per account from one address
+	loginFailures      *throttle // failures per account, from anywhere
+	loginSlow          *slowdown // pacing of an account past loginAccountSlowAfter
 }
+
+// Sign-in limits. A window of loginWindow; an address may make
+// loginPerAddress attempts, and loginPerAccountHere on one account. An
+// account that failed loginAccountSlowAfter times from anywhere (many
+// addresses guessing together) is then tried at most once per
+// loginSlowInterval, except from browsers that signed in to it before.
+const (
+	loginWindow           = 15 * time.Minute
+	loginPerAddress       = 20
+	loginPerAccountHere   = 5
+	loginAccountSlowAfter = 20
+	loginSlowInterval     = 3 * time.Second
+
+	// maxEmailLength is the longest email address SMTP allows; a longer
+	// one is refused before it is hashed, stored as a key or logged.
+	maxEmailLength = 254
+	// maxPasswordInput bounds the password read: bcrypt reads 72 bytes.
+	maxPasswordInput = 1024
+)
 
 // New returns the handlers over store and queue.
 func New(store *models.Store, queue Queue, cfg Config, log *slog.Logger) *Handlers {
@@ -77,15 +100,17 @@ func New(store *models.Store, queue Queue, cfg Config, log *slog.Logger) *Handle
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	if cfg.TrustedProxies == nil {
-		cfg.TrustedProxies = DefaultTrustedProxies
+	if cfg.WriteTimeout <= 0 {
+		cfg.WriteTimeout = 60 * time.Second
 	}
 	return &Handlers{
 		store: store, queue: queue, cfg: cfg, log: log,
-		metrics:        newMetrics(store),
-		cop:            http.NewCrossOriginProtection(),
-		loginByIP:      newThrottle(20, 15*time.Minute, cfg.Now),
-		loginByAccount: newThrottle(5, 15*time.Minute, cfg.Now),
+		metrics:            newMetrics(store),
+		cop:                http.NewCrossOriginProtection(),
+		loginByAddress:     newThrottle(loginPerAddress, loginWindow, cfg.Now),
+		loginByAccountHere: newThrottle(loginPerAccountHere, loginWindow, cfg.Now),
+		loginFailures:      newThrottle(math.MaxInt, loginWindow, cfg.Now),
+		loginSlow:          newSlowdown(loginSlowInterval, cfg.Now),
 	}
 }
 
@@ -125,7 +150,7 @@ func (h *Handlers) fail(c *gin.Context, err error) {
 		level = slog.LevelError
 	}
 	h.log.Log(c.Request.Context(), level, "request failed",
-		"method", c.Request.Method, "path", c.Request.URL.Path, "status", status, "error", err)
+		"method", clip(c.Request.Method), "path", clip(c.Request.URL.Path), "status", status, "error", err)
 	if c.GetBool(pageKey) && wantsHTML(c) {
 		h.renderError(c, status, msg) // a person reads it: a page, not JSON
 		return

@@ -50,7 +50,7 @@ func (h *Handlers) observe(c *gin.Context) {
 	if route == "" {
 		route = "unmatched"
 	}
-	h.metrics.requests.WithLabelValues(route, c.Request.Method, strconv.Itoa(c.Writer.Status())).Inc()
+	h.metrics.requests.WithLabelValues(route, methodLabel(c.Request.Method), strconv.Itoa(c.Writer.Status())).Inc()
 	h.metrics.duration.WithLabelValues(route).Observe(time.Since(start).Seconds())
 }
 

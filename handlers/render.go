@@ -30,6 +30,9 @@ func (h *Handlers) securityHeaders(c *gin.Context) {
 	hd.Set("Referrer-Policy", "same-origin")
 	hd.Set("X-Frame-Options", "DENY")
 	hd.Set("Cross-Origin-Opener-Policy", "same-origin")
+	// Pages and downloads show one person's view of personal data: no
+	// shared or back-button cache keeps them. Static files set their own.
+	hd.Set("Cache-Control", "no-store")
 	c.Next()
 }
 
@@ -177,9 +180,10 @@ func duration(secs int64) string {
 func oneDecimal(f float64) string { return strconv.FormatFloat(f, 'f', 1, 64) }
 
 // parseID reads the numeric id path parameter name; a bad one is a 404
-// (no meeting has that id).
+// (no meeting has that id). Ids are positive int64s in both databases, so
+// one of 2^63 or more is not found either, not an error.
 func parseID(c *gin.Context, name string) (uint64, error) {
-	id, err := strconv.ParseUint(c.Param(name), 10, 64)
+	id, err := strconv.ParseUint(c.Param(name), 10, 63)
 	if err != nil || id == 0 {
 		return 0, errStatus(http.StatusNotFound, "not found", err)
 	}

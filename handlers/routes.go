@@ -18,7 +18,7 @@ func (h *Handlers) Router() http.Handler {
 		h.log.Error("bad trusted proxies; trusting none", "error", err)
 		_ = r.SetTrustedProxies(nil)
 	}
-	r.Use(h.recoverPanics, h.logRequests, h.observe)
+	r.Use(h.recoverPanics, h.logRequests, h.observe, h.writeDeadline)
 
 	// Zoom: verified by signature alone.
 	r.POST("/webhooks/zoom", h.receiveZoomWebhook)
@@ -30,9 +30,9 @@ func (h *Handlers) Router() http.Handler {
 
 	// Everything a browser uses: security headers, the signed-in user,
 	// and no cross-origin form posts (CSRF).
-	ui := r.Group("", h.securityHeaders, h.sameOrigin, h.loadUser)
+	ui := r.Group("", h.securityHeaders, h.sameOrigin, h.limitForms, h.loadUser)
 	ui.GET("/static/*filepath", h.serveStatic)
-	ui.GET("/", func(c *gin.Context) { c.Redirect(http.StatusSeeOther, "/meetings") })
+	ui.GET("/", func(c *gin.Context) { c.Redirect(http.StatusSeeOther, homePath) })
 	ui.GET("/login", h.showLoginPage)
 	ui.POST("/login", h.login)
 	ui.POST("/logout", h.logout)
@@ -50,6 +50,7 @@ func (h *Handlers) Router() http.Handler {
 	pages.GET("/people/*key", h.showPersonPage)
 	pages.GET("/settings", h.showSettingsPage)
 	pages.POST("/settings", h.saveSettings)
+	pages.POST("/settings/password", h.changePassword)
 
 	// Admin.
 	admin := pages.Group("", h.adminOnly)
@@ -60,13 +61,13 @@ func (h *Handlers) Router() http.Handler {
 	admin.POST("/admin/users", h.addUser)
 	admin.POST("/admin/users/:id/delete", h.removeUser)
 
-	return r
+	return Router{r}
 }
 
 func (h *Handlers) recoverPanics(c *gin.Context) {
 	defer func() {
 		if p := recover(); p != nil {
-			h.log.Error("panic", "method", c.Request.Method, "path", c.Request.URL.Path, "panic", p)
+			h.log.Error("panic", "method", clip(c.Request.Method), "path", clip(c.Request.URL.Path), "panic", p)
 			c.AbortWithStatusJSON(http.StatusInternalServerError, gin.H{"error": "internal error"})
 		}
 	}()
@@ -77,6 +78,6 @@ func (h *Handlers) logRequests(c *gin.Context) {
 	start := time.Now()
 	c.Next()
 	h.log.LogAttrs(c.Request.Context(), slog.LevelDebug, "request",
-		slog.String("method", c.Request.Method), slog.String("path", c.Request.URL.Path),
+		slog.String("method", clip(c.Request.Method)), slog.String("path", clip(c.Request.URL.Path)),
 		slog.Int("status", c.Writer.Status()), slog.Duration("duration", time.Since(start)))
 }

@@ -1,12 +1,16 @@
 package handlers
 
 import (
+	"errors"
+	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
+	"rollcall/models"
 	"rollcall/views"
 )
 
@@ -26,7 +30,8 @@ var commonZones = []string{
 
 // showSettingsPage shows the signed-in user's settings.
 func (h *Handlers) showSettingsPage(c *gin.Context) {
-	h.renderSettings(c, http.StatusOK, "", c.Query("notice"))
+	notice, errMsg := h.takeFlash(c)
+	h.renderSettings(c, http.StatusOK, errMsg, notice)
 }
 
 func (h *Handlers) renderSettings(c *gin.Context, status int, errMsg, notice string) {
@@ -42,7 +47,7 @@ func (h *Handlers) renderSettings(c *gin.Context, status int, errMsg, notice str
 	render(c, status, views.Settings(views.SettingsPage{
 		Page:     h.frame(c, u, "Your settings", "settings", zone),
 		Timezone: u.Timezone, Default: def, Zones: commonZones,
-		Error: errMsg, Notice: notice,
+		Error: errMsg, Notice: notice, MinPassword: models.MinPasswordLength,
 	}))
 }
 
@@ -60,5 +65,41 @@ func (h *Handlers) saveSettings(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
-	c.Redirect(http.StatusSeeOther, "/settings?notice=Saved.")
+	h.setFlash(c, flashNotice, "Saved.")
+	c.Redirect(http.StatusSeeOther, "/settings")
+}
+
+// changePassword sets the signed-in user's password after checking their
+// current one. Wrong guesses count against the same limits as sign-in, so
+// a borrowed session cannot be used to find the password.
+func (h *Handlers) changePassword(c *gin.Context) {
+	u := currentUser(c)
+	key := u.Email + "\x00" + clientNetwork(c.ClientIP())
+	if ok, until, _ := h.loginByAccountHere.take(key); !ok {
+		wait := max(until.Sub(h.cfg.Now()).Round(time.Second), time.Second)
+		c.Header("Retry-After", strconv.Itoa(int(wait.Seconds())))
+		h.renderSettings(c, http.StatusTooManyRequests, fmt.Sprintf("Too many wrong passwords. Try again in %s.", wait), "")
+		return
+	}
+	token, _ := c.Cookie(SessionCookie)
+	err := h.store.ChangePassword(c.Request.Context(), u.ID, c.PostForm("current_password"), c.PostForm("new_password"), token)
+	var verr *models.ValidationError
+	switch {
+	case errors.Is(err, models.ErrBadCredentials):
+		h.log.Info("password change refused", "email", u.Email, "client_ip", c.ClientIP())
+		h.renderSettings(c, http.StatusUnauthorized, "Your current password is wrong.", "")
+		return
+	case errors.As(err, &verr):
+		h.loginByAccountHere.refund(key)
+		h.renderSettings(c, http.StatusBadRequest, "New password: "+verr.Problem+".", "")
+		return
+	case err != nil:
+		h.loginByAccountHere.refund(key)
+		h.fail(c, err)
+		return
+	}
+	h.loginByAccountHere.forget(key)
+	h.log.Info("password changed", "email", u.Email, "client_ip", c.ClientIP())
+	h.setFlash(c, flashNotice, "Your password was changed; your other sessions have ended.")
+	c.Redirect(http.StatusSeeOther, "/settings")
 }

@@ -44,6 +44,8 @@ func newEnv(t testing.TB) *env {
 type envOptions struct {
 	log            *slog.Logger
 	webhookTimeout time.Duration
+	trustedProxies []string
+	writeTimeout   time.Duration
 }
 
 // newEnvWith builds an env and returns its router too.
@@ -65,6 +67,8 @@ func newEnvWith(t testing.TB, o envOptions) (*env, http.Handler) {
 		WebhookSecret:  secret,
 		WebhookTimeout: o.webhookTimeout,
 		Now:            func() time.Time { return e.now },
+		TrustedProxies: o.trustedProxies,
+		WriteTimeout:   o.writeTimeout,
 	}, o.log)
 	router := h.Router()
 	e.srv = httptest.NewServer(router)

@@ -33,7 +33,7 @@ func ParseMeetingCursor(s string) (MeetingCursor, error) {
 	if err != nil {
 		return MeetingCursor{}, fmt.Errorf("models: cursor %q: %w", s, err)
 	}
-	n, err := strconv.ParseUint(id, 10, 64)
+	n, err := strconv.ParseUint(id, 10, 63) // ids are positive int64s
 	if err != nil {
 		return MeetingCursor{}, fmt.Errorf("models: cursor %q: %w", s, err)
 	}

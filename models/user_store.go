@@ -43,11 +43,8 @@ func (s *Store) CreateUser(ctx context.Context, email, role, password string) (U
 	if role != RoleAdmin && role != RoleViewer {
 		return User{}, &ValidationError{"role", fmt.Sprintf("%q is not admin or viewer", role)}
 	}
-	if len([]rune(password)) < MinPasswordLength {
-		return User{}, &ValidationError{"password", fmt.Sprintf("must be at least %d characters", MinPasswordLength)}
-	}
-	if len(password) > 72 {
-		return User{}, &ValidationError{"password", "must be at most 72 bytes"}
+	if err := checkPassword(password); err != nil {
+		return User{}, err
 	}
 	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
 	if err != nil {
