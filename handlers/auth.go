@@ -179,7 +179,7 @@ func (h *Handlers) login(c *gin.Context) {
 		c.Header("Retry-After", strconv.Itoa(int(wait.Seconds())))
 		page.Error = fmt.Sprintf("Too many failed sign-ins. Try again in %s.", wait)
 		if first { // one line per blocked key and window, however many attempts
-			h.log.Warn("login throttled", "email", email, "client_ip", ip, "limit", why)
+			h.log.Warn("login throttled", "email", clip(email), "client_ip", ip, "limit", why)
 		}
 		render(c, http.StatusTooManyRequests, views.Login(page))
 	}

@@ -1,0 +1,133 @@
+package handlers
+
+import (
+	"bufio"
+	"context"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// routerWith returns rollcall's router (every middleware) with two extra
+// routes: /test/big writes 64 MiB at once, /test/stream 2 MiB in flushed
+// chunks. The server's socket buffers are kept small, as on a busy
+// machine, so that a write waits for the client to read.
+func routerWith(t *testing.T, writeTimeout time.Duration) *httptest.Server {
+	t.Helper()
+	h := New(nil, nil, Config{WriteTimeout: writeTimeout}, nil)
+	r := h.Router().(Router)
+	chunk := bytes.Repeat([]byte("x"), 32<<10)
+	r.GET("/test/big", func(c *gin.Context) {
+		for range 64 << 20 / len(chunk) {
+			if _, err := c.Writer.Write(chunk); err != nil {
+				return
+			}
+		}
+	})
+	r.GET("/test/stream", func(c *gin.Context) {
+		for range 2 << 20 / len(chunk) {
+			if _, err := c.Writer.Write(chunk); err != nil {
+				return
+			}
+			c.Writer.Flush()
+		}
+	})
+	srv := httptest.NewUnstartedServer(r)
+	srv.Listener = smallBuffers{srv.Listener}
+	srv.Start()
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// smallBuffers sets a 64 KiB send buffer on each accepted connection.
+type smallBuffers struct{ net.Listener }
+
+func (l smallBuffers) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if tc, ok := c.(*net.TCPConn); ok {
+		_ = tc.SetWriteBuffer(64 << 10)
+	}
+	return c, err
+}
+
+// Low finding: with no write timeout, 40 clients that never read a large
+// page held 230 MB for over a minute. A response now has WriteTimeout to
+// be written; after it the server cuts the connection.
+func TestClientThatStopsReadingIsCutOff(t *testing.T) {
+	srv := routerWith(t, 300*time.Millisecond)
+	conn, err := net.Dial("tcp", srv.Listener.Addr().String())
+	require.NoError(t, err)
+	defer conn.Close()
+	require.NoError(t, conn.(*net.TCPConn).SetReadBuffer(4096))
+	_, err = fmt.Fprintf(conn, "GET /test/big HTTP/1.1\r\nHost: x\r\n\r\n")
+	require.NoError(t, err)
+	time.Sleep(time.Second) // read nothing for more than the timeout
+	res, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	require.NoError(t, err)
+	n, err := io.Copy(io.Discard, res.Body)
+	t.Logf("read %d of %d bytes before the cut", n, 64<<20)
+	assert.Error(t, err, "a client that did not read got the whole 64 MiB")
+	assert.Less(t, n, int64(64<<20))
+}
+
+// A download that flushes as it goes gets the timeout anew at each flush:
+// a slow but steady reader finishes even when the whole takes longer.
+func TestSteadyReaderOfAStreamFinishes(t *testing.T) {
+	const timeout = time.Second
+	srv := routerWith(t, timeout)
+	client := &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+		c, err := (&net.Dialer{}).DialContext(ctx, network, addr)
+		if tc, ok := c.(*net.TCPConn); ok {
+			_ = tc.SetReadBuffer(64 << 10)
+		}
+		return c, err
+	}}}
+	res, err := client.Get(srv.URL + "/test/stream")
+	require.NoError(t, err)
+	defer res.Body.Close()
+	var n int64
+	buf := make([]byte, 4<<10)
+	start := time.Now()
+	for {
+		k, err := res.Body.Read(buf)
+		n += int64(k)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		require.NoError(t, err, "after %d bytes, %s", n, time.Since(start))
+		time.Sleep(5 * time.Millisecond) // at most 800 KiB/s: the whole outlasts the timeout
+	}
+	assert.Equal(t, int64(2<<20), n)
+	assert.Greater(t, time.Since(start), timeout, "the reader was not slower than the timeout: the test proves nothing")
+	t.Logf("streamed %d bytes in %s with a %s write timeout", n, time.Since(start), timeout)
+}
+
+// The throttle's table stays bounded whatever keys a flood brings, and a
+// key that is blocking is not the first to go.
+func TestThrottleTableIsBounded(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	th := newThrottle(5, time.Minute, func() time.Time { return now })
+	th.max = 1000
+	for range 5 {
+		th.take("victim-attacker")
+	}
+	for i := range 20_000 {
+		th.take(fmt.Sprint("flood-", i))
+		assert.LessOrEqual(t, len(th.seen), th.max)
+	}
+	ok, _, _ := th.take("victim-attacker")
+	assert.False(t, ok, "the flood evicted a blocking key")
+	now = now.Add(time.Minute)
+	ok, _, _ = th.take("victim-attacker")
+	assert.True(t, ok, "a window ends")
+}
