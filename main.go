@@ -180,7 +180,7 @@ func serve(ctx context.Context, cfg Config, stdout io.Writer, log *slog.Logger) 
 		SecureCookies:  cfg.BaseURL.Scheme == "https",
 		TrustedProxies: cfg.TrustedProxies,
 		Timezone:       cfg.Timezone,
-		Thresholds: models.Thresholds{
+		Thresholds: &models.Thresholds{
 			LateAfter: cfg.LateAfter, EarlyBefore: cfg.EarlyBefore, PresentPercent: cfg.PresentPercent,
 		},
 	}, log)

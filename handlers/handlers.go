@@ -49,9 +49,10 @@ type Config struct {
 	// Timezone is the default zone pages show times in (ROLLCALL_TIMEZONE);
 	// nil means UTC. A user's own zone, or ?tz=, takes precedence.
 	Timezone *time.Location
-	// Thresholds decide late, left early and present; the zero value means
-	// models.DefaultThresholds.
-	Thresholds models.Thresholds
+	// Thresholds decide late, left early and present; nil means
+	// models.DefaultThresholds. (A pointer, so that thresholds of zero —
+	// anyone who joins counts as on time and present — stay zero.)
+	Thresholds *models.Thresholds
 }
 
 // Handlers serves rollcall's routes.

@@ -81,10 +81,10 @@ func (h *Handlers) renderError(c *gin.Context, status int, msg string) {
 
 // thresholds returns the configured thresholds, or the defaults.
 func (h *Handlers) thresholds() models.Thresholds {
-	if h.cfg.Thresholds == (models.Thresholds{}) {
+	if h.cfg.Thresholds == nil {
 		return models.DefaultThresholds()
 	}
-	return h.cfg.Thresholds
+	return *h.cfg.Thresholds
 }
 
 // viewerZone returns the zone to show times in: ?tz=, else the user's own,

@@ -447,3 +447,15 @@ func TestSecurityPasswords(t *testing.T) {
 	code, _ = change("a brand new secret", "another new secret")
 	assert.Equal(t, http.StatusTooManyRequests, code)
 }
+
+// Thresholds of zero are a choice (anyone who joins is on time and
+// present), not a request for the defaults.
+func TestZeroThresholdsStayZero(t *testing.T) {
+	e, _ := newEnvWith(t, envOptions{thresholds: &models.Thresholds{}})
+	m := seedExport(t, e, 3, time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC), "Zero")
+	c := e.client(t, models.RoleViewer)
+	code, body := status(t, c, http.MethodGet, e.srv.URL+"/meetings/"+strconv.FormatUint(m.ID, 10))
+	require.Equal(t, http.StatusOK, code)
+	assert.Contains(t, body, "first join more than 0s after the start")
+	assert.Contains(t, body, "attendance of at least 0.0 %")
+}

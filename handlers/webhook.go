@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"time"
 	"unicode/utf8"
 
@@ -23,6 +24,13 @@ const MaxWebhookBody = 1 << 20
 // is not an event, the url_validation answer, and 200 once a verified event
 // is stored — or 503 when it could not be stored, so that Zoom redelivers.
 func (h *Handlers) receiveZoomWebhook(c *gin.Context) {
+	event, outcome := "", ""
+	defer func() {
+		if outcome == "" {
+			outcome = strconv.Itoa(c.Writer.Status())
+		}
+		h.metrics.webhooks.WithLabelValues(eventLabel(event), outcome).Inc()
+	}()
 	if c.Request.ContentLength > MaxWebhookBody {
 		h.fail(c, errStatus(http.StatusRequestEntityTooLarge, "body over 1 MiB", nil))
 		return
@@ -51,6 +59,7 @@ func (h *Handlers) receiveZoomWebhook(c *gin.Context) {
 		h.fail(c, errStatus(http.StatusBadRequest, "not a Zoom event", err))
 		return
 	}
+	event = ev.Name
 	if ev.Name == zoom.EventURLValidation {
 		if ev.PlainToken == "" {
 			h.fail(c, errStatus(http.StatusBadRequest, "url_validation without plainToken", nil))
@@ -70,6 +79,10 @@ func (h *Handlers) receiveZoomWebhook(c *gin.Context) {
 	}
 	h.log.Info("webhook accepted", "event", ev.Name, "meeting_uuid", ev.Object.UUID,
 		"new", in.New, "fetch_queued", in.Queued)
+	outcome = "stored"
+	if !in.New {
+		outcome = "duplicate"
+	}
 	c.JSON(http.StatusOK, gin.H{"status": "ok"})
 }
 
@@ -100,4 +113,23 @@ func (h *Handlers) accept(ctx context.Context, ev zoom.Event) (jobs.Intake, erro
 	case <-timer.C:
 		return jobs.Intake{}, fmt.Errorf("storing the event took over %s", h.cfg.WebhookTimeout)
 	}
+}
+
+// eventLabel bounds an event name for the webhooks metric: only Zoom can
+// sign an event, but a label is forever, so anything not shaped like one
+// of Zoom's names ("meeting.participant_joined") counts as "other", and a
+// request refused before its event was read as "unknown".
+func eventLabel(name string) string {
+	if name == "" {
+		return "unknown"
+	}
+	if len(name) > 64 {
+		return "other"
+	}
+	for _, r := range name {
+		if (r < 'a' || r > 'z') && r != '.' && r != '_' {
+			return "other"
+		}
+	}
+	return name
 }

@@ -46,6 +46,7 @@ type envOptions struct {
 	webhookTimeout time.Duration
 	trustedProxies []string
 	writeTimeout   time.Duration
+	thresholds     *models.Thresholds
 }
 
 // newEnvWith builds an env and returns its router too.
@@ -69,6 +70,7 @@ func newEnvWith(t testing.TB, o envOptions) (*env, http.Handler) {
 		Now:            func() time.Time { return e.now },
 		TrustedProxies: o.trustedProxies,
 		WriteTimeout:   o.writeTimeout,
+		Thresholds:     o.thresholds,
 	}, o.log)
 	router := h.Router()
 	e.srv = httptest.NewServer(router)
@@ -271,5 +273,27 @@ func TestHealthAndReadiness(t *testing.T) {
 		require.NoError(t, err)
 		res.Body.Close()
 		assert.Equal(t, http.StatusOK, res.StatusCode, path)
+	}
+}
+
+// rollcall_webhooks_total counts webhooks by event and outcome.
+func TestWebhookMetricCountsOutcomes(t *testing.T) {
+	e := newEnv(t)
+	for range 2 { // stored, then the redelivery is a duplicate
+		status, _ := e.post(t, []byte(endedBody), signed([]byte(endedBody), e.now, secret))
+		require.Equal(t, http.StatusOK, status)
+	}
+	status, _ := e.post(t, []byte(endedBody), signed([]byte(endedBody), e.now, "not the secret"))
+	require.Equal(t, http.StatusUnauthorized, status)
+	res, err := http.Get(e.srv.URL + "/metrics")
+	require.NoError(t, err)
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	for _, line := range []string{
+		`rollcall_webhooks_total{event="meeting.ended",outcome="stored"} 1`,
+		`rollcall_webhooks_total{event="meeting.ended",outcome="duplicate"} 1`,
+		`rollcall_webhooks_total{event="unknown",outcome="401"} 1`,
+	} {
+		assert.Contains(t, string(b), line)
 	}
 }
