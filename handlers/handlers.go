@@ -4,6 +4,8 @@ package handlers
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"log/slog"
 	"math"
@@ -135,26 +137,63 @@ func errStatus(status int, msg string, cause error) error {
 	return &httpError{status: status, msg: msg, cause: cause}
 }
 
-// fail is the one error path: it maps err to a status, logs what the client
-// does not see, and answers with a short message.
+// route adapts a handler that returns an error: nil means it answered;
+// an error is answered by fail. Every route's handler goes through it.
+func (h *Handlers) route(fn func(c *gin.Context) error) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if err := fn(c); err != nil {
+			h.fail(c, err)
+		}
+	}
+}
+
+// fail is the one error path: it maps err to a status — an errStatus as
+// given, models.ErrNotFound 404, a *models.ValidationError 400 with its
+// text, models.ErrExists 409, anything else 500 with a reference that is
+// also logged — and answers with a short message: the HTML error page on
+// browser routes, JSON elsewhere (CSV, webhook, operators).
 func (h *Handlers) fail(c *gin.Context, err error) {
 	status, msg := http.StatusInternalServerError, "internal error"
 	var he *httpError
+	var verr *models.ValidationError
 	switch {
 	case errors.As(err, &he):
 		status, msg = he.status, he.msg
 	case errors.Is(err, models.ErrNotFound):
 		status, msg = http.StatusNotFound, "not found"
+	case errors.As(err, &verr):
+		status, msg = http.StatusBadRequest, verr.Error()
+	case errors.Is(err, models.ErrExists):
+		status, msg = http.StatusConflict, "already exists"
 	}
+	attrs := []any{"method", clip(c.Request.Method), "path", clip(c.Request.URL.Path), "status", status, "error", err}
 	level := slog.LevelInfo
 	if status >= 500 {
 		level = slog.LevelError
+		if status == http.StatusInternalServerError {
+			ref := errorRef()
+			msg += " (reference " + ref + ")"
+			attrs = append(attrs, "error_ref", ref)
+		}
 	}
-	h.log.Log(c.Request.Context(), level, "request failed",
-		"method", clip(c.Request.Method), "path", clip(c.Request.URL.Path), "status", status, "error", err)
+	h.log.Log(c.Request.Context(), level, "request failed", attrs...)
+	if c.Writer.Written() {
+		// Too late for a status: the answer is under way. Cut it short so
+		// that the client sees a broken answer, not a complete-looking one.
+		c.Abort()
+		panic(http.ErrAbortHandler)
+	}
 	if c.GetBool(pageKey) && wantsHTML(c) {
 		h.renderError(c, status, msg) // a person reads it: a page, not JSON
 		return
 	}
 	c.AbortWithStatusJSON(status, gin.H{"error": msg})
+}
+
+// errorRef returns a short random reference that ties a 500 a person sees
+// to its log line.
+func errorRef() string {
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
 }

@@ -1,7 +1,9 @@
 package handlers
 
 import (
+	"fmt"
 	"log/slog"
+	"runtime/debug"
 	"net/http"
 	"time"
 
@@ -64,12 +66,22 @@ func (h *Handlers) Router() http.Handler {
 	return Router{r}
 }
 
+// recoverPanics turns a panic into a 500 with a logged reference (an HTML
+// page on browser routes, JSON elsewhere), except http.ErrAbortHandler,
+// which is passed on so that net/http cuts the connection: an answer that
+// broke half-way must not look complete.
 func (h *Handlers) recoverPanics(c *gin.Context) {
 	defer func() {
-		if p := recover(); p != nil {
-			h.log.Error("panic", "method", clip(c.Request.Method), "path", clip(c.Request.URL.Path), "panic", p)
-			c.AbortWithStatusJSON(http.StatusInternalServerError, gin.H{"error": "internal error"})
+		p := recover()
+		if p == nil {
+			return
 		}
+		if p == http.ErrAbortHandler {
+			panic(p)
+		}
+		h.log.Error("panic", "method", clip(c.Request.Method), "path", clip(c.Request.URL.Path), "panic", p,
+			"stack", string(debug.Stack()))
+		h.fail(c, fmt.Errorf("panic: %v", p))
 	}()
 	c.Next()
 }
