@@ -3,8 +3,8 @@ package handlers
 import (
 	"fmt"
 	"log/slog"
-	"runtime/debug"
 	"net/http"
+	"runtime/debug"
 	"time"
 
 	"github.com/gin-gonic/gin"
