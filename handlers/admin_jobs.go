@@ -14,23 +14,20 @@ const jobsPageLimit = 200
 
 // showJobsPage shows admins the meetings whose fetch is pending, running or
 // failed, with the last error and a retry button, and counts per status.
-func (h *Handlers) showJobsPage(c *gin.Context) {
+func (h *Handlers) showJobsPage(c *gin.Context) error {
 	u := currentUser(c) // an admin: the route is in the admin group
 	loc, err := h.viewerZone(c, u)
 	if err != nil {
-		h.fail(c, err)
-		return
+		return err
 	}
 	ctx := c.Request.Context()
 	counts, err := h.store.CountByStatus(ctx)
 	if err != nil {
-		h.fail(c, err)
-		return
+		return err
 	}
 	ms, err := h.store.MeetingsByStatus(ctx, []string{models.FetchFailed, models.FetchPending, models.FetchFetching}, jobsPageLimit)
 	if err != nil {
-		h.fail(c, err)
-		return
+		return err
 	}
 	k := clock{loc: loc}
 	p := views.JobsPage{Page: h.frame(c, u, "Fetch queue", "admin", loc.String())}
@@ -49,4 +46,5 @@ func (h *Handlers) showJobsPage(c *gin.Context) {
 		})
 	}
 	render(c, http.StatusOK, views.Jobs(p))
+	return nil
 }

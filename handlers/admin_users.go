@@ -12,9 +12,10 @@ import (
 )
 
 // showUsersPage lists users for an admin, with forms to add and remove.
-func (h *Handlers) showUsersPage(c *gin.Context) {
+func (h *Handlers) showUsersPage(c *gin.Context) error {
 	notice, errMsg := h.takeFlash(c)
 	h.renderUsers(c, http.StatusOK, errMsg, notice)
+	return nil
 }
 
 func (h *Handlers) renderUsers(c *gin.Context, status int, errMsg, notice string) {
@@ -42,42 +43,41 @@ func (h *Handlers) renderUsers(c *gin.Context, status int, errMsg, notice string
 }
 
 // addUser creates a user from the admin's form.
-func (h *Handlers) addUser(c *gin.Context) {
+func (h *Handlers) addUser(c *gin.Context) error {
 	u, err := h.store.CreateUser(c.Request.Context(), c.PostForm("email"), c.PostForm("role"), c.PostForm("password"))
 	var verr *models.ValidationError
 	switch {
 	case errors.As(err, &verr):
 		h.renderUsers(c, http.StatusBadRequest, verr.Error(), "")
-		return
+		return nil
 	case errors.Is(err, models.ErrExists):
 		h.renderUsers(c, http.StatusConflict, "A user with that email exists already.", "")
-		return
+		return nil
 	case err != nil:
-		h.fail(c, err)
-		return
+		return err
 	}
 	h.log.Info("user added", "email", u.Email, "role", u.Role, "by", currentUser(c).Email)
 	h.setFlash(c, flashNotice, "Added "+u.Email+".")
 	c.Redirect(http.StatusSeeOther, "/admin/users")
+	return nil
 }
 
 // removeUser deletes a user and ends their sessions. Admins cannot remove
 // themselves, so rollcall always keeps one admin who can sign in.
-func (h *Handlers) removeUser(c *gin.Context) {
+func (h *Handlers) removeUser(c *gin.Context) error {
 	id, err := parseID(c, "id")
 	if err != nil {
-		h.fail(c, errStatus(http.StatusNotFound, "no such user", err))
-		return
+		return errStatus(http.StatusNotFound, "no such user", err)
 	}
 	if id == currentUser(c).ID {
 		h.renderUsers(c, http.StatusBadRequest, "You cannot remove yourself.", "")
-		return
+		return nil
 	}
 	if err := h.store.DeleteUser(c.Request.Context(), id); err != nil {
-		h.fail(c, err)
-		return
+		return err
 	}
 	h.log.Info("user removed", "user_id", id, "by", currentUser(c).Email)
 	h.setFlash(c, flashNotice, "User removed.")
 	c.Redirect(http.StatusSeeOther, "/admin/users")
+	return nil
 }

@@ -143,15 +143,16 @@ func safeNext(next string) string {
 }
 
 // showLoginPage renders the sign-in form.
-func (h *Handlers) showLoginPage(c *gin.Context) {
+func (h *Handlers) showLoginPage(c *gin.Context) error {
 	if currentUser(c).ID != 0 {
 		c.Redirect(http.StatusSeeOther, safeNext(c.Query("next")))
-		return
+		return nil
 	}
 	render(c, http.StatusOK, views.Login(views.LoginPage{
 		Page: h.frame(c, models.User{}, "Sign in", "", ""),
 		Next: safeNext(c.Query("next")),
 	}))
+	return nil
 }
 
 // login checks the form's email and password and on success starts a new
@@ -163,7 +164,7 @@ func (h *Handlers) showLoginPage(c *gin.Context) {
 // addresses, a slowdown that spares browsers that signed in to it before.
 // None of them lets a stranger lock a user out: a block counts only the
 // failures of the blocked address.
-func (h *Handlers) login(c *gin.Context) {
+func (h *Handlers) login(c *gin.Context) error {
 	email := models.NormalizeEmail(c.PostForm("email"))
 	password := c.PostForm("password")
 	next := safeNext(c.PostForm("next"))
@@ -187,27 +188,27 @@ func (h *Handlers) login(c *gin.Context) {
 	ok, until, first := h.loginByAddress.take(network)
 	if !ok {
 		refuse(until, first, "address")
-		return
+		return nil
 	}
 	if len(email) > maxEmailLength || len(password) > maxPasswordInput {
 		// No account has such an email; the attempt counts for the address.
 		h.log.Info("login failed", "reason", "input too long", "email_bytes", len(email), "client_ip", ip)
 		wrong()
-		return
+		return nil
 	}
 	page.Email = email
 	accountHere := email + "\x00" + network
 	if ok, until, first = h.loginByAccountHere.take(accountHere); !ok {
 		h.loginByAddress.refund(network)
 		refuse(until, first, "account from this address")
-		return
+		return nil
 	}
 	if h.loginFailures.count(email) >= loginAccountSlowAfter && !h.knownDevice(c, email) {
 		if ok, at := h.loginSlow.admit(email); !ok {
 			h.loginByAddress.refund(network)
 			h.loginByAccountHere.refund(accountHere)
 			refuse(at, false, "account slowdown")
-			return
+			return nil
 		}
 	}
 	u, err := h.store.Authenticate(c.Request.Context(), email, password)
@@ -215,13 +216,12 @@ func (h *Handlers) login(c *gin.Context) {
 		h.loginFailures.take(email)
 		h.log.Info("login failed", "email", email, "client_ip", ip)
 		wrong()
-		return
+		return nil
 	}
 	if err != nil {
 		h.loginByAddress.refund(network)
 		h.loginByAccountHere.refund(accountHere)
-		h.fail(c, err)
-		return
+		return err
 	}
 	h.loginByAddress.refund(network)
 	h.loginByAccountHere.forget(accountHere)
@@ -230,13 +230,13 @@ func (h *Handlers) login(c *gin.Context) {
 	}
 	token, err := h.store.CreateSession(c.Request.Context(), u.ID, SessionTTL)
 	if err != nil {
-		h.fail(c, err)
-		return
+		return err
 	}
 	h.setSessionCookie(c, token, SessionTTL)
 	h.setDeviceCookie(c, u)
 	h.log.Info("login", "email", u.Email, "client_ip", ip)
 	c.Redirect(http.StatusSeeOther, next)
+	return nil
 }
 
 // clientNetwork is the unit login limits count per: the address itself for
@@ -301,15 +301,15 @@ func (h *Handlers) knownDevice(c *gin.Context, email string) bool {
 
 // logout ends the session in the database (a stolen copy of the cookie
 // stops working too) and clears the cookie.
-func (h *Handlers) logout(c *gin.Context) {
+func (h *Handlers) logout(c *gin.Context) error {
 	if token, err := c.Cookie(SessionCookie); err == nil && token != "" {
 		if err := h.store.DeleteSession(c.Request.Context(), token); err != nil {
-			h.fail(c, err)
-			return
+			return err
 		}
 	}
 	h.setSessionCookie(c, "", -1)
 	c.Redirect(http.StatusSeeOther, "/login")
+	return nil
 }
 
 func (h *Handlers) setSessionCookie(c *gin.Context, token string, ttl time.Duration) {

@@ -153,19 +153,7 @@ func (h *Handlers) route(fn func(c *gin.Context) error) gin.HandlerFunc {
 // also logged — and answers with a short message: the HTML error page on
 // browser routes, JSON elsewhere (CSV, webhook, operators).
 func (h *Handlers) fail(c *gin.Context, err error) {
-	status, msg := http.StatusInternalServerError, "internal error"
-	var he *httpError
-	var verr *models.ValidationError
-	switch {
-	case errors.As(err, &he):
-		status, msg = he.status, he.msg
-	case errors.Is(err, models.ErrNotFound):
-		status, msg = http.StatusNotFound, "not found"
-	case errors.As(err, &verr):
-		status, msg = http.StatusBadRequest, verr.Error()
-	case errors.Is(err, models.ErrExists):
-		status, msg = http.StatusConflict, "already exists"
-	}
+	status, msg := classify(err)
 	attrs := []any{"method", clip(c.Request.Method), "path", clip(c.Request.URL.Path), "status", status, "error", err}
 	level := slog.LevelInfo
 	if status >= 500 {
@@ -188,6 +176,23 @@ func (h *Handlers) fail(c *gin.Context, err error) {
 		return
 	}
 	c.AbortWithStatusJSON(status, gin.H{"error": msg})
+}
+
+// classify returns the status of err and the message its client sees.
+func classify(err error) (int, string) {
+	var he *httpError
+	var verr *models.ValidationError
+	switch {
+	case errors.As(err, &he):
+		return he.status, he.msg
+	case errors.Is(err, models.ErrNotFound):
+		return http.StatusNotFound, "not found"
+	case errors.As(err, &verr):
+		return http.StatusBadRequest, verr.Error()
+	case errors.Is(err, models.ErrExists):
+		return http.StatusConflict, "already exists"
+	}
+	return http.StatusInternalServerError, "internal error"
 }
 
 // errorRef returns a short random reference that ties a 500 a person sees

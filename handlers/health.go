@@ -9,17 +9,18 @@ import (
 )
 
 // showHealth answers liveness: the process serves HTTP.
-func (h *Handlers) showHealth(c *gin.Context) {
+func (h *Handlers) showHealth(c *gin.Context) error {
 	c.String(http.StatusOK, "ok\n")
+	return nil
 }
 
 // showReadiness answers readiness: the database answers within a second.
-func (h *Handlers) showReadiness(c *gin.Context) {
+func (h *Handlers) showReadiness(c *gin.Context) error {
 	ctx, cancel := context.WithTimeout(c.Request.Context(), time.Second)
 	defer cancel()
 	if err := h.store.Ping(ctx); err != nil {
-		h.fail(c, errStatus(http.StatusServiceUnavailable, "database unavailable", err))
-		return
+		return errStatus(http.StatusServiceUnavailable, "database unavailable", err)
 	}
 	c.String(http.StatusOK, "ready\n")
+	return nil
 }

@@ -55,8 +55,9 @@ func (h *Handlers) observe(c *gin.Context) {
 }
 
 // showMetrics serves the Prometheus metrics.
-func (h *Handlers) showMetrics(c *gin.Context) {
+func (h *Handlers) showMetrics(c *gin.Context) error {
 	promhttp.HandlerFor(h.metrics.registry, promhttp.HandlerOpts{}).ServeHTTP(c.Writer, c.Request)
+	return nil
 }
 
 // stateCollector reports, at each scrape, meetings by fetch status and queue

@@ -23,21 +23,21 @@ func (h *Handlers) Router() http.Handler {
 	r.Use(h.recoverPanics, h.logRequests, h.observe, h.writeDeadline)
 
 	// Zoom: verified by signature alone.
-	r.POST("/webhooks/zoom", h.receiveZoomWebhook)
+	r.POST("/webhooks/zoom", h.route(h.receiveZoomWebhook))
 
 	// Operators.
-	r.GET("/healthz", h.showHealth)
-	r.GET("/readyz", h.showReadiness)
-	r.GET("/metrics", h.showMetrics)
+	r.GET("/healthz", h.route(h.showHealth))
+	r.GET("/readyz", h.route(h.showReadiness))
+	r.GET("/metrics", h.route(h.showMetrics))
 
 	// Everything a browser uses: security headers, the signed-in user,
 	// and no cross-origin form posts (CSRF).
 	ui := r.Group("", h.securityHeaders, h.sameOrigin, h.limitForms, h.loadUser)
 	ui.GET("/static/*filepath", h.serveStatic)
 	ui.GET("/", func(c *gin.Context) { c.Redirect(http.StatusSeeOther, homePath) })
-	ui.GET("/login", h.showLoginPage)
-	ui.POST("/login", h.login)
-	ui.POST("/logout", h.logout)
+	ui.GET("/login", h.route(h.showLoginPage))
+	ui.POST("/login", h.route(h.login))
+	ui.POST("/logout", h.route(h.logout))
 
 	// Pages (signed in).
 	pages := ui.Group("", h.signedIn)
@@ -50,18 +50,18 @@ func (h *Handlers) Router() http.Handler {
 	pages.GET("/meetings/:id/sessions.csv", h.exportSessions)
 	pages.GET("/series/:number", h.showSeriesPage)
 	pages.GET("/people/*key", h.showPersonPage)
-	pages.GET("/settings", h.showSettingsPage)
-	pages.POST("/settings", h.saveSettings)
-	pages.POST("/settings/password", h.changePassword)
+	pages.GET("/settings", h.route(h.showSettingsPage))
+	pages.POST("/settings", h.route(h.saveSettings))
+	pages.POST("/settings/password", h.route(h.changePassword))
 
 	// Admin.
 	admin := pages.Group("", h.adminOnly)
 	admin.POST("/meetings/:id/refetch", h.refetchMeeting)
 	admin.POST("/meetings/:id/delete", h.deleteMeeting)
-	admin.GET("/admin/jobs", h.showJobsPage)
-	admin.GET("/admin/users", h.showUsersPage)
-	admin.POST("/admin/users", h.addUser)
-	admin.POST("/admin/users/:id/delete", h.removeUser)
+	admin.GET("/admin/jobs", h.route(h.showJobsPage))
+	admin.GET("/admin/users", h.route(h.showUsersPage))
+	admin.POST("/admin/users", h.route(h.addUser))
+	admin.POST("/admin/users/:id/delete", h.route(h.removeUser))
 
 	return Router{r}
 }

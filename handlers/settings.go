@@ -29,9 +29,10 @@ var commonZones = []string{
 }
 
 // showSettingsPage shows the signed-in user's settings.
-func (h *Handlers) showSettingsPage(c *gin.Context) {
+func (h *Handlers) showSettingsPage(c *gin.Context) error {
 	notice, errMsg := h.takeFlash(c)
 	h.renderSettings(c, http.StatusOK, errMsg, notice)
+	return nil
 }
 
 func (h *Handlers) renderSettings(c *gin.Context, status int, errMsg, notice string) {
@@ -52,34 +53,34 @@ func (h *Handlers) renderSettings(c *gin.Context, status int, errMsg, notice str
 }
 
 // saveSettings stores the user's time zone ("" returns to the default).
-func (h *Handlers) saveSettings(c *gin.Context) {
+func (h *Handlers) saveSettings(c *gin.Context) error {
 	u := currentUser(c)
 	zone := strings.TrimSpace(c.PostForm("timezone"))
 	if zone != "" {
 		if _, err := time.LoadLocation(zone); err != nil || strings.EqualFold(zone, "local") {
 			h.renderSettings(c, http.StatusBadRequest, "“"+zone+"” is not an IANA time zone name.", "")
-			return
+			return nil
 		}
 	}
 	if err := h.store.SetUserTimezone(c.Request.Context(), u.ID, zone); err != nil {
-		h.fail(c, err)
-		return
+		return err
 	}
 	h.setFlash(c, flashNotice, "Saved.")
 	c.Redirect(http.StatusSeeOther, "/settings")
+	return nil
 }
 
 // changePassword sets the signed-in user's password after checking their
 // current one. Wrong guesses count against the same limits as sign-in, so
 // a borrowed session cannot be used to find the password.
-func (h *Handlers) changePassword(c *gin.Context) {
+func (h *Handlers) changePassword(c *gin.Context) error {
 	u := currentUser(c)
 	key := u.Email + "\x00" + clientNetwork(c.ClientIP())
 	if ok, until, _ := h.loginByAccountHere.take(key); !ok {
 		wait := max(until.Sub(h.cfg.Now()).Round(time.Second), time.Second)
 		c.Header("Retry-After", strconv.Itoa(int(wait.Seconds())))
 		h.renderSettings(c, http.StatusTooManyRequests, fmt.Sprintf("Too many wrong passwords. Try again in %s.", wait), "")
-		return
+		return nil
 	}
 	token, _ := c.Cookie(SessionCookie)
 	err := h.store.ChangePassword(c.Request.Context(), u.ID, c.PostForm("current_password"), c.PostForm("new_password"), token)
@@ -88,18 +89,18 @@ func (h *Handlers) changePassword(c *gin.Context) {
 	case errors.Is(err, models.ErrBadCredentials):
 		h.log.Info("password change refused", "email", u.Email, "client_ip", c.ClientIP())
 		h.renderSettings(c, http.StatusUnauthorized, "Your current password is wrong.", "")
-		return
+		return nil
 	case errors.As(err, &verr):
 		h.loginByAccountHere.refund(key)
 		h.renderSettings(c, http.StatusBadRequest, "New password: "+verr.Problem+".", "")
-		return
+		return nil
 	case err != nil:
 		h.loginByAccountHere.refund(key)
-		h.fail(c, err)
-		return
+		return err
 	}
 	h.loginByAccountHere.forget(key)
 	h.log.Info("password changed", "email", u.Email, "client_ip", c.ClientIP())
 	h.setFlash(c, flashNotice, "Your password was changed; your other sessions have ended.")
 	c.Redirect(http.StatusSeeOther, "/settings")
+	return nil
 }

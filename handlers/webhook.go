@@ -23,31 +23,28 @@ const MaxWebhookBody = 1 << 20
 // 401 unless the signature and timestamp verify, 400 for a verified body that
 // is not an event, the url_validation answer, and 200 once a verified event
 // is stored — or 503 when it could not be stored, so that Zoom redelivers.
-func (h *Handlers) receiveZoomWebhook(c *gin.Context) {
+func (h *Handlers) receiveZoomWebhook(c *gin.Context) (err error) {
 	event, outcome := "", ""
 	defer func() {
-		if outcome == "" {
-			outcome = strconv.Itoa(c.Writer.Status())
+		if err != nil {
+			status, _ := classify(err)
+			outcome = strconv.Itoa(status)
 		}
 		h.metrics.webhooks.WithLabelValues(eventLabel(event), outcome).Inc()
 	}()
 	if c.Request.ContentLength > MaxWebhookBody {
-		h.fail(c, errStatus(http.StatusRequestEntityTooLarge, "body over 1 MiB", nil))
-		return
+		return errStatus(http.StatusRequestEntityTooLarge, "body over 1 MiB", nil)
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, MaxWebhookBody))
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			h.fail(c, errStatus(http.StatusRequestEntityTooLarge, "body over 1 MiB", nil))
-			return
+			return errStatus(http.StatusRequestEntityTooLarge, "body over 1 MiB", nil)
 		}
-		h.fail(c, errStatus(http.StatusBadRequest, "unreadable body", err))
-		return
+		return errStatus(http.StatusBadRequest, "unreadable body", err)
 	}
 	if err := zoom.VerifyWebhook(h.cfg.WebhookSecret, c.Request.Header, body, h.cfg.Now()); err != nil {
-		h.fail(c, errStatus(http.StatusUnauthorized, "signature not verified", err))
-		return
+		return errStatus(http.StatusUnauthorized, "signature not verified", err)
 	}
 	ev, err := zoom.ParseEvent(body)
 	if err == nil && !utf8.Valid(body) {
@@ -56,26 +53,22 @@ func (h *Handlers) receiveZoomWebhook(c *gin.Context) {
 		err = errors.New("body is not UTF-8")
 	}
 	if err != nil {
-		h.fail(c, errStatus(http.StatusBadRequest, "not a Zoom event", err))
-		return
+		return errStatus(http.StatusBadRequest, "not a Zoom event", err)
 	}
 	event = ev.Name
 	if ev.Name == zoom.EventURLValidation {
 		if ev.PlainToken == "" {
-			h.fail(c, errStatus(http.StatusBadRequest, "url_validation without plainToken", nil))
-			return
+			return errStatus(http.StatusBadRequest, "url_validation without plainToken", nil)
 		}
 		c.JSON(http.StatusOK, zoom.AnswerURLValidation(h.cfg.WebhookSecret, ev.PlainToken))
-		return
+		return nil
 	}
 	if ev.IsMeetingEnd() && ev.Object.UUID == "" {
-		h.fail(c, errStatus(http.StatusBadRequest, ev.Name+" without payload.object.uuid", nil))
-		return
+		return errStatus(http.StatusBadRequest, ev.Name+" without payload.object.uuid", nil)
 	}
 	in, err := h.accept(c.Request.Context(), ev)
 	if err != nil {
-		h.fail(c, errStatus(http.StatusServiceUnavailable, "event not stored, please redeliver", err))
-		return
+		return errStatus(http.StatusServiceUnavailable, "event not stored, please redeliver", err)
 	}
 	h.log.Info("webhook accepted", "event", ev.Name, "meeting_uuid", ev.Object.UUID,
 		"new", in.New, "fetch_queued", in.Queued)
@@ -84,6 +77,7 @@ func (h *Handlers) receiveZoomWebhook(c *gin.Context) {
 		outcome = "duplicate"
 	}
 	c.JSON(http.StatusOK, gin.H{"status": "ok"})
+	return nil
 }
 
 // accept stores ev through the queue, waiting at most WebhookTimeout: Zoom
