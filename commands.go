@@ -1,16 +1,22 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"slices"
 	"strings"
+	"text/tabwriter"
 	"time"
+
+	"rollcall/internal/app"
+	"rollcall/models"
 )
 
 // buildCommit is the commit a release was built from, set with
@@ -96,7 +102,11 @@ func healthcheck(ctx context.Context, args []string, getenv func(string) string,
 	}
 	target := *url
 	if target == "" {
-		target = "http://" + localAddr(getenv("ROLLCALL_ADDR")) + "/healthz"
+		addr := strings.TrimSpace(getenv("ROLLCALL_ADDR"))
+		if addr == "" {
+			addr = ":8080"
+		}
+		target = "http://" + app.LocalAddr(addr) + "/healthz"
 	}
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
@@ -117,19 +127,105 @@ func healthcheck(ctx context.Context, args []string, getenv func(string) string,
 	return err
 }
 
-// localAddr turns a listen address (ROLLCALL_ADDR, default :8080) into one
-// to dial on this machine.
-func localAddr(addr string) string {
-	addr = strings.TrimSpace(addr)
-	if addr == "" {
-		addr = ":8080"
-	}
-	host, port, err := net.SplitHostPort(addr)
+// serve runs `rollcall serve`: the web app and the queue on ROLLCALL_ADDR
+// until ctx ends, then an orderly shutdown (app.Serve).
+func serve(ctx context.Context, cfg app.Config, stdout io.Writer, log *slog.Logger) error {
+	a, err := app.New(ctx, cfg, log)
 	if err != nil {
-		return addr
+		return err
 	}
-	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
-		host = "127.0.0.1"
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return errors.Join(fmt.Errorf("ROLLCALL_ADDR: %w", err), a.Close())
 	}
-	return net.JoinHostPort(host, port)
+	// For people (and the tests that run the binary as a separate process).
+	fmt.Fprintf(stdout, "rollcall listening on http://%s\n", ln.Addr())
+	log.Info("serving", "addr", ln.Addr().String(), "database", cfg.Database, "version", version)
+	return a.Serve(ctx, ln)
+}
+
+// migrate runs `rollcall migrate`.
+func migrate(ctx context.Context, cfg app.Config, stdout io.Writer, log *slog.Logger) error {
+	store, err := app.OpenStore(ctx, cfg.Database, log)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	_, err = fmt.Fprintf(stdout, "migrated %s\n", cfg.Database)
+	return err
+}
+
+// users runs `rollcall users add|list|remove`.
+func users(ctx context.Context, cfg app.Config, args []string, stdin io.Reader, stdout io.Writer, log *slog.Logger) error {
+	if len(args) == 0 {
+		return errors.New("users: say add, list or remove (try rollcall --help)")
+	}
+	fs := flag.NewFlagSet("users "+args[0], flag.ContinueOnError)
+	fs.SetOutput(stdout)
+	email := fs.String("email", "", "the user's email address")
+	role := fs.String("role", models.RoleViewer, "admin or viewer")
+	if err := fs.Parse(args[1:]); err != nil {
+		return fmt.Errorf("users %s: %w", args[0], err)
+	}
+	store, err := app.OpenStore(ctx, cfg.Database, log)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	switch args[0] {
+	case "add":
+		if *email == "" {
+			return errors.New("users add: --email is required")
+		}
+		password, err := readPassword(stdin)
+		if err != nil {
+			return err
+		}
+		u, err := store.CreateUser(ctx, *email, *role, password)
+		if err != nil {
+			return fmt.Errorf("users add: %w", err)
+		}
+		_, err = fmt.Fprintf(stdout, "added %s (%s)\n", u.Email, u.Role)
+		return err
+	case "list":
+		us, err := store.Users(ctx)
+		if err != nil {
+			return err
+		}
+		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "EMAIL\tROLE\tADDED")
+		for _, u := range us {
+			fmt.Fprintf(tw, "%s\t%s\t%s\n", u.Email, u.Role, u.CreatedAt.UTC().Format("2006-01-02 15:04 MST"))
+		}
+		return tw.Flush()
+	case "remove":
+		if *email == "" {
+			return errors.New("users remove: --email is required")
+		}
+		u, err := store.UserByEmail(ctx, *email)
+		if err != nil {
+			return fmt.Errorf("users remove: %w", err)
+		}
+		if err := store.DeleteUser(ctx, u.ID); err != nil {
+			return fmt.Errorf("users remove: %w", err)
+		}
+		_, err = fmt.Fprintf(stdout, "removed %s\n", u.Email)
+		return err
+	default:
+		return fmt.Errorf("users: unknown command %q: say add, list or remove", args[0])
+	}
+}
+
+// readPassword reads one line from stdin (piped or typed; a terminal echoes
+// it, so pipe it in: `printf %s "$PW" | rollcall users add ...`).
+func readPassword(stdin io.Reader) (string, error) {
+	line, err := bufio.NewReader(stdin).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", fmt.Errorf("users add: read password: %w", err)
+	}
+	line = strings.TrimRight(line, "\r\n")
+	if line == "" {
+		return "", errors.New("users add: give the password on stdin")
+	}
+	return line, nil
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"rollcall/internal/apptest"
 	"rollcall/internal/testdb"
 	"rollcall/models"
 	"rollcall/zoom/zoomtest"
@@ -37,6 +38,11 @@ type process struct {
 	URL string
 }
 
+// startBinary runs `rollcall serve` as its own process (env is its whole
+// environment, ROLLCALL_ADDR=127.0.0.1:0 among it) and learns its address
+// from the line it prints for people, "rollcall listening on URL": a
+// separate process has no listener to hand over. In-process tests give
+// app.Serve a listener instead (internal/apptest).
 func startBinary(t *testing.T, bin string, env []string) *process {
 	t.Helper()
 	cmd := exec.Command(bin, "serve")
@@ -44,7 +50,7 @@ func startBinary(t *testing.T, bin string, env []string) *process {
 	cmd.Dir = t.TempDir()
 	out, err := cmd.StdoutPipe()
 	require.NoError(t, err)
-	cmd.Stderr = testLogWriter{t}
+	cmd.Stderr = apptest.LogWriter(t)
 	require.NoError(t, cmd.Start())
 	p := &process{cmd: cmd}
 	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
@@ -121,8 +127,8 @@ func TestCrashDuringFetchesLosesNothing(t *testing.T) {
 	restarted := time.Now()
 	startBinary(t, bin, env)
 	for _, m := range ms {
-		waitFetched(t, db, m.UUID, 120*time.Second)
-		assertStoredExactly(t, db, m)
+		apptest.WaitFetched(t, db, m.UUID, 120*time.Second)
+		apptest.AssertStoredExactly(t, db, m)
 	}
 	t.Logf("all %d meetings fetched %s after the restart", n, time.Since(restarted).Round(time.Second))
 	var meetings, segments int64

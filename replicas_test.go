@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"rollcall/internal/apptest"
 	"rollcall/internal/testdb"
 	"rollcall/models"
 	"rollcall/zoom/zoomtest"
@@ -45,7 +46,7 @@ func TestReplicasShareOnePostgres(t *testing.T) {
 	)
 	// Migrate once before the replicas race to start.
 	require.NoError(t, run(context.Background(), []string{"rollcall", "migrate"},
-		func(k string) string { return map[string]string{"ROLLCALL_DATABASE": dsn}[k] }, io.Discard, io.Discard))
+		func(k string) string { return map[string]string{"ROLLCALL_DATABASE": dsn}[k] }, nil, io.Discard, io.Discard))
 	replicas := []*process{startBinary(t, bin, env), startBinary(t, bin, env), startBinary(t, bin, env)}
 	var mu sync.Mutex
 	dead := map[int]bool{}
@@ -113,7 +114,7 @@ func TestReplicasShareOnePostgres(t *testing.T) {
 	require.NoError(t, err)
 	defer db.Close()
 	for _, m := range ms {
-		waitFetched(t, db, m.UUID, 3*time.Minute)
+		apptest.WaitFetched(t, db, m.UUID, 3*time.Minute)
 	}
 	var meetings, segments, want int64
 	require.NoError(t, db.DB.Model(&models.Meeting{}).Count(&meetings).Error)
@@ -124,7 +125,7 @@ func TestReplicasShareOnePostgres(t *testing.T) {
 	assert.Equal(t, int64(n), meetings)
 	assert.Equal(t, want, segments, "segments stored more or less than once")
 	for _, m := range ms[:50] {
-		assertStoredExactly(t, db, m)
+		apptest.AssertStoredExactly(t, db, m)
 	}
 	// Each meeting's fetch job ran to completion exactly once.
 	var dup []struct {

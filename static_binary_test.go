@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"rollcall/internal/apptest"
 	"rollcall/models"
 	"rollcall/zoom/zoomtest"
 )
@@ -100,11 +101,11 @@ func TestStaticBinary(t *testing.T) {
 	db, err := models.Open(context.Background(), dbPath, nil)
 	require.NoError(t, err)
 	defer db.Close()
-	stored := waitFetched(t, db, m.UUID, 60*time.Second)
-	assertStoredExactly(t, db, m)
+	stored := apptest.WaitFetched(t, db, m.UUID, 60*time.Second)
+	apptest.AssertStoredExactly(t, db, m)
 
-	c := signIn(t, p.URL, "ops@example.com", "static binary password")
-	doc := getDoc(t, c, p.URL+"/meetings/"+strconv.FormatUint(stored.ID, 10))
+	c := apptest.SignIn(t, p.URL, "ops@example.com", "static binary password")
+	doc := apptest.GetDoc(t, c, p.URL+"/meetings/"+strconv.FormatUint(stored.ID, 10))
 	assert.Contains(t, doc.Find(`[data-testid="zone"]`).Text(), "Europe/Berlin")
 	assert.Equal(t, m.Topic, strings.TrimSpace(doc.Find(`[data-testid="topic"]`).Text()))
 }

@@ -24,6 +24,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"math"
 	mrand "math/rand/v2"
 	"net"
@@ -42,10 +43,8 @@ import (
 
 	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" driver, to create the temp database
 
-	"rollcall/handlers"
-	"rollcall/jobs"
+	"rollcall/internal/app"
 	"rollcall/models"
-	"rollcall/zoom"
 	"rollcall/zoom/zoomtest"
 )
 
@@ -105,33 +104,33 @@ func run() error {
 		meetings[i] = m
 	}
 
-	app, err := startRollcall(ctx, dsn, fake, o)
+	rc, err := startRollcall(ctx, dsn, fake, o)
 	if err != nil {
 		return err
 	}
-	defer app.stop()
+	defer rc.stop()
 
 	client := &http.Client{
 		Timeout:   30 * time.Second,
 		Transport: &http.Transport{MaxIdleConns: 4 * (o.concurrency + o.managers), MaxIdleConnsPerHost: 2 * (o.concurrency + o.managers)},
 	}
-	fmt.Printf("rollcall on %s, database %s, GOMAXPROCS %d\n", app.url, redact(dsn), runtime.GOMAXPROCS(0))
+	fmt.Printf("rollcall on %s, database %s, GOMAXPROCS %d\n", rc.url, redact(dsn), runtime.GOMAXPROCS(0))
 
 	// Baselines, same client and concurrency, before any data exists.
 	healthz := hammer(client, o.concurrency, o.baseline, func(int) (*http.Request, int) {
-		req, _ := http.NewRequest(http.MethodGet, app.url+"/healthz", nil)
+		req, _ := http.NewRequest(http.MethodGet, rc.url+"/healthz", nil)
 		return req, http.StatusOK
 	})
 	unsigned := []byte(`{"event":"meeting.ended","payload":{"object":{"uuid":"x"}}}`)
 	refused := hammer(client, o.concurrency, o.baseline, func(int) (*http.Request, int) {
-		req, _ := zoomtest.SignedWebhook(app.url+"/webhooks/zoom", "wrong secret", unsigned, time.Now())
+		req, _ := zoomtest.SignedWebhook(rc.url+"/webhooks/zoom", "wrong secret", unsigned, time.Now())
 		return req, http.StatusUnauthorized
 	})
 
 	// Managers sign in through the real form.
 	var sessions []*http.Client
 	for i := range o.managers {
-		c, err := signIn(ctx, app, client.Transport, i)
+		c, err := signIn(ctx, rc, client.Transport, i)
 		if err != nil {
 			return err
 		}
@@ -155,7 +154,7 @@ func run() error {
 					return
 				}
 				m := meetings[i]
-				req, err := zoomtest.SignedWebhook(app.url+"/webhooks/zoom", fake.WebhookSecret,
+				req, err := zoomtest.SignedWebhook(rc.url+"/webhooks/zoom", fake.WebhookSecret,
 					zoomtest.MeetingEndedBody(m, m.End), time.Now())
 				if err != nil {
 					stats.fail("POST /webhooks/zoom", err)
@@ -172,7 +171,7 @@ func run() error {
 		browsers.Add(1)
 		go func() {
 			defer browsers.Done()
-			browse(app.url, c, stats, intakeDone, mrand.New(mrand.NewPCG(uint64(i), 7)))
+			browse(rc.url, c, stats, intakeDone, mrand.New(mrand.NewPCG(uint64(i), 7)))
 		}()
 	}
 	senders.Wait()
@@ -183,7 +182,7 @@ func run() error {
 
 	// Drain: every meeting fetched (or failed).
 	drainStart := time.Now()
-	fetched, failed, err := waitFetched(ctx, app.store, n, o.drainCap)
+	fetched, failed, err := waitFetched(ctx, rc.store, n, o.drainCap)
 	drain := time.Since(drainStart)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "load: waiting for fetches:", err)
@@ -217,65 +216,53 @@ func run() error {
 	return nil
 }
 
-// app is rollcall wired as `rollcall serve` wires it (main.go serve); a
-// program cannot import package main, so the wiring is repeated here.
-type app struct {
+// rollcall is rollcall serving in this process, as `rollcall serve` runs it
+// (app.New and app.Serve), on a loopback listener.
+type rollcall struct {
 	url   string
 	store *models.Store
 	stop  func()
 }
 
-func startRollcall(ctx context.Context, dsn string, fake *zoomtest.Server, o options) (*app, error) {
+func startRollcall(ctx context.Context, dsn string, fake *zoomtest.Server, o options) (*rollcall, error) {
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
-	zc := fake.ClientConfig()
-	zc.HTTPClient = &http.Client{Timeout: zoom.DefaultRequestTimeout}
-	zc.HeavyPerSecond, zc.MediumPerSecond, zc.LightPerSecond = o.zoomRate, o.zoomRate, o.zoomRate
-	zc.MaxRetries, zc.RetryBaseDelay = 0, 0
-	zc.Logger = log
-	zc.Source = zoom.SourceAuto
-	client, err := zoom.New(zc)
+	vars := app.ZoomSettings(fake.ClientConfig(), fake.WebhookSecret)
+	rate := strconv.FormatFloat(o.zoomRate, 'f', -1, 64)
+	maps.Copy(vars, map[string]string{
+		"ROLLCALL_DATABASE":        dsn,
+		"ROLLCALL_FETCH_DELAY":     "0s",
+		"ROLLCALL_NOT_READY_RETRY": "1s",
+		"ROLLCALL_WORKERS":         strconv.Itoa(o.workers),
+		"ZOOM_RATE_HEAVY":          rate,
+		"ZOOM_RATE_MEDIUM":         rate,
+		"ZOOM_RATE_LIGHT":          rate,
+	})
+	cfg, err := app.LoadConfig(func(k string) string { return vars[k] })
 	if err != nil {
 		return nil, err
 	}
-	store, err := models.Open(ctx, dsn, log)
+	a, err := app.New(ctx, cfg, log)
 	if err != nil {
 		return nil, err
 	}
-	if err := store.Migrate(ctx); err != nil {
-		return nil, err
-	}
-	if err := jobs.Migrate(ctx, store, log); err != nil {
-		return nil, err
-	}
-	queue, err := jobs.New(store, client, jobs.Config{Workers: o.workers, NotReadyRetry: time.Second}, log)
-	if err != nil {
-		return nil, err
-	}
-	h := handlers.New(store, queue, handlers.Config{WebhookSecret: fake.WebhookSecret}, log)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return nil, err
+		return nil, errors.Join(err, a.Close())
 	}
-	srv := &http.Server{Handler: h.Router(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
-	qctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	if err := queue.Start(qctx); err != nil {
+	sctx, cancel := context.WithCancel(ctx)
+	served := make(chan error, 1)
+	go func() { served <- a.Serve(sctx, ln) }()
+	return &rollcall{url: "http://" + ln.Addr().String(), store: a.Store(), stop: func() {
 		cancel()
-		return nil, err
-	}
-	go srv.Serve(ln) //nolint:errcheck // ends with Shutdown
-	return &app{url: "http://" + ln.Addr().String(), store: store, stop: func() {
-		sctx, done := context.WithTimeout(context.Background(), 15*time.Second)
-		defer done()
-		_ = srv.Shutdown(sctx)
-		_ = queue.Stop(sctx)
-		cancel()
-		store.Close()
+		if err := <-served; err != nil {
+			fmt.Fprintln(os.Stderr, "load: rollcall stopped with:", err)
+		}
 	}}, nil
 }
 
 const managerPassword = "load test manager password"
 
-func signIn(ctx context.Context, a *app, rt http.RoundTripper, i int) (*http.Client, error) {
+func signIn(ctx context.Context, a *rollcall, rt http.RoundTripper, i int) (*http.Client, error) {
 	email := fmt.Sprintf("manager%d@example.com", i)
 	if _, err := a.store.CreateUser(ctx, email, models.RoleViewer, managerPassword); err != nil {
 		return nil, err

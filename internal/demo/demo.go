@@ -1,6 +1,10 @@
-package main
+// Package demo is `rollcall demo`: rollcall against a fake Zoom started in
+// the same process, filled through the real webhook path with a few dozen
+// generated meetings, so that a person can look around within seconds.
+package demo
 
 import (
+	"bufio"
 	"context"
 	"crypto/rand"
 	"errors"
@@ -15,9 +19,9 @@ import (
 	"os"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
+	"rollcall/internal/app"
 	"rollcall/models"
 	"rollcall/zoom/zoomtest"
 )
@@ -29,7 +33,10 @@ const (
 	demoAddr     = "127.0.0.1:8080"
 )
 
-const demoUsage = `Usage: rollcall demo [--password P]
+// EnvPassword names the setting that holds the demo admin's password.
+const EnvPassword = "ROLLCALL_DEMO_PASSWORD"
+
+const demoUsage = `Usage: rollcall demo
 
 Runs rollcall against a fake Zoom started in this process on loopback (the
 real Zoom is never contacted), then posts signed meeting.ended and
@@ -37,24 +44,27 @@ webinar.ended webhooks for a few dozen generated meetings to rollcall's real
 webhook endpoint, so the pages fill within seconds while the queue fetches
 their participants. It prints the URL and a demo admin login. Ctrl-C stops it.
 
+The demo admin's password comes from ROLLCALL_DEMO_PASSWORD, else from the
+first line of stdin when stdin is a pipe or a file, else it is random and
+printed. It is never a flag: every user of the machine can read a command
+line (ps). For example:
+
+  printf '%s\n' "$PASSWORD" | rollcall demo
+
 Settings honoured: ROLLCALL_ADDR (default 127.0.0.1:8080), ROLLCALL_DATABASE
 (default rollcall-demo.db, which is deleted and recreated at every start so
 the demo is always fresh; a database you name must not exist yet),
 ROLLCALL_TIMEZONE, the attendance thresholds and ROLLCALL_LOG_LEVEL (default
 warn). Every ZOOM_* setting is replaced by the fake's.
-
-Flags:
 `
 
-// demo runs `rollcall demo`.
-func demo(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+// Run runs `rollcall demo` with args (the words after demo) until ctx ends.
+// getenv reads the settings, stdin may hold the password, stdout gets the
+// URL and login, stderr the log.
+func Run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	fs.SetOutput(stdout)
-	password := fs.String("password", "", "the demo admin's password, at least 10 characters (default: a random one)")
-	fs.Usage = func() {
-		io.WriteString(fs.Output(), demoUsage)
-		fs.PrintDefaults()
-	}
+	fs.Usage = func() { io.WriteString(fs.Output(), demoUsage) }
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -64,36 +74,80 @@ func demo(ctx context.Context, args []string, getenv func(string) string, stdout
 	if fs.NArg() > 0 {
 		return fmt.Errorf("demo: unexpected argument %q (try rollcall demo --help)", fs.Arg(0))
 	}
-	pw := *password
-	if pw == "" {
-		pw = strings.ToLower(rand.Text()[:20])
-	} else if n := len([]rune(pw)); n < models.MinPasswordLength || len(pw) > 72 {
-		return fmt.Errorf("demo: --password must be %d to 72 characters long", models.MinPasswordLength)
-	}
-
-	dbPath, err := freshDemoDatabase(strings.TrimSpace(getenv("ROLLCALL_DATABASE")))
+	pw, err := password(getenv, stdin)
 	if err != nil {
 		return err
 	}
-	dbNote := dbPath + " (new)"
-	if dbPath == demoDatabase {
-		dbNote = dbPath + " (deleted and recreated at every demo start)"
+	dbPath, err := freshDemoDatabase(strings.TrimSpace(getenv("ROLLCALL_DATABASE")))
+	if err != nil {
+		return err
 	}
 	addr := strings.TrimSpace(getenv("ROLLCALL_ADDR"))
 	if addr == "" {
 		addr = demoAddr
 	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("ROLLCALL_ADDR: %w", err)
+	}
+	return serve(ctx, ln, dbPath, pw, getenv, stdout, stderr)
+}
 
+// secret is the demo admin's password and where it came from.
+type secret struct {
+	value, from string // from is "" for a random one
+}
+
+// password picks the demo admin's password: ROLLCALL_DEMO_PASSWORD, else
+// the first line of stdin unless stdin is a terminal (or another character
+// device, such as /dev/null), else a random one.
+func password(getenv func(string) string, stdin io.Reader) (secret, error) {
+	pw := secret{value: getenv(EnvPassword), from: EnvPassword}
+	if pw.value == "" && readable(stdin) {
+		line, err := bufio.NewReader(stdin).ReadString('\n')
+		if err != nil && !errors.Is(err, io.EOF) {
+			return secret{}, fmt.Errorf("demo: read the password from stdin: %w", err)
+		}
+		pw = secret{value: strings.TrimRight(line, "\r\n"), from: "stdin"}
+	}
+	if pw.value == "" {
+		return secret{value: strings.ToLower(rand.Text()[:20])}, nil
+	}
+	if n := len([]rune(pw.value)); n < models.MinPasswordLength || len(pw.value) > 72 {
+		return secret{}, fmt.Errorf("demo: the password (%s) must be %d to 72 characters long", pw.from, models.MinPasswordLength)
+	}
+	return pw, nil
+}
+
+// readable reports whether the password may be read from stdin: not when
+// there is none, nor from a terminal (it would wait for a person who was
+// not asked) or /dev/null.
+func readable(stdin io.Reader) bool {
+	if stdin == nil {
+		return false
+	}
+	f, ok := stdin.(*os.File)
+	if !ok {
+		return true
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice == 0
+}
+
+// serve runs the demo on ln: a fake Zoom, rollcall (app.New and app.Serve)
+// on a fresh SQLite file at dbPath, and the generated meetings posted to
+// it; it prints the URL and login and runs until ctx ends.
+func serve(ctx context.Context, ln net.Listener, dbPath string, pw secret, getenv func(string) string, stdout, stderr io.Writer) error {
 	fake := zoomtest.NewServer()
 	defer fake.Close()
 
-	vars := fakeZoomSettings(fake)
+	url := "http://" + app.LocalAddr(ln.Addr().String())
+	vars := app.ZoomSettings(fake.ClientConfig(), fake.WebhookSecret)
 	maps.Copy(vars, map[string]string{
-		"ROLLCALL_ADDR":            addr,
 		"ROLLCALL_DATABASE":        dbPath,
-		"ROLLCALL_BASE_URL":        "http://" + browsable(addr),
+		"ROLLCALL_BASE_URL":        url,
 		"ROLLCALL_ADMIN_EMAIL":     demoEmail,
-		"ROLLCALL_ADMIN_PASSWORD":  pw,
+		"ROLLCALL_ADMIN_PASSWORD":  pw.value,
 		"ROLLCALL_FETCH_DELAY":     "1s",
 		"ROLLCALL_NOT_READY_RETRY": "1s",
 		"ZOOM_PARTICIPANTS_SOURCE": "auto",
@@ -101,35 +155,26 @@ func demo(ctx context.Context, args []string, getenv func(string) string, stdout
 	if strings.TrimSpace(getenv("ROLLCALL_LOG_LEVEL")) == "" {
 		vars["ROLLCALL_LOG_LEVEL"] = "warn"
 	}
-	cfg, err := loadConfig(func(k string) string {
+	cfg, err := app.LoadConfig(func(k string) string {
 		if v, ok := vars[k]; ok {
 			return v
 		}
 		return getenv(k)
 	})
 	if err != nil {
+		ln.Close()
 		return err
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
-
-	// Run the real serve path; it says where it listens on its stdout.
+	a, err := app.New(ctx, cfg, log)
+	if err != nil {
+		ln.Close()
+		return fmt.Errorf("demo: %w", err)
+	}
 	serveCtx, stopServe := context.WithCancel(ctx)
 	defer stopServe()
-	listening := &lineWatch{prefix: "rollcall listening on ", found: make(chan string, 1)}
 	served := make(chan error, 1)
-	go func() { served <- serve(serveCtx, cfg, listening, log) }()
-	var url string
-	select {
-	case url = <-listening.found:
-	case err := <-served:
-		return fmt.Errorf("demo: %w", err)
-	case <-ctx.Done():
-		return <-served
-	}
-	if err := waitReady(ctx, url); err != nil {
-		stopServe()
-		return errors.Join(err, <-served)
-	}
+	go func() { served <- a.Serve(serveCtx, ln) }()
 
 	meetings := demoMeetings(time.Now())
 	for _, m := range meetings {
@@ -139,16 +184,24 @@ func demo(ctx context.Context, args []string, getenv func(string) string, stdout
 		stopServe()
 		return errors.Join(err, <-served)
 	}
+	shown := pw.value
+	if pw.from != "" {
+		shown = "(from " + pw.from + ")"
+	}
+	dbNote := dbPath + " (new)"
+	if dbPath == demoDatabase {
+		dbNote = dbPath + " (deleted and recreated at every demo start)"
+	}
 	fmt.Fprintf(stdout, `rollcall demo: %s
   email:    %s
   password: %s
   database: %s
   zoom:     a fake Zoom at %s; the real Zoom is never contacted
 Posted %d signed meeting.ended/webinar.ended webhooks; the queue is fetching their participants.
-`, url, demoEmail, pw, dbNote, fake.URL, len(meetings))
+`, url, demoEmail, shown, dbNote, fake.URL, len(meetings))
 
 	progress := make(chan string, 1)
-	go func() { progress <- demoProgress(serveCtx, dbPath, len(meetings)) }()
+	go func() { progress <- demoProgress(serveCtx, a.Store(), len(meetings)) }()
 	for {
 		select {
 		case msg := <-progress:
@@ -183,73 +236,6 @@ func freshDemoDatabase(named string) (string, error) {
 	return named, nil
 }
 
-// browsable turns a listen address into one a browser can open: an
-// unspecified host becomes localhost.
-func browsable(addr string) string {
-	host, port, err := net.SplitHostPort(addr)
-	if err != nil {
-		return addr
-	}
-	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
-		host = "localhost"
-	}
-	return net.JoinHostPort(host, port)
-}
-
-// lineWatch is an io.Writer that reports the rest of the first line that
-// begins with prefix.
-type lineWatch struct {
-	prefix string
-	found  chan string
-	mu     sync.Mutex
-	buf    []byte
-}
-
-func (w *lineWatch) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.buf = append(w.buf, p...)
-	for {
-		i := strings.IndexByte(string(w.buf), '\n')
-		if i < 0 {
-			return len(p), nil
-		}
-		line := string(w.buf[:i])
-		w.buf = w.buf[i+1:]
-		if rest, ok := strings.CutPrefix(line, w.prefix); ok {
-			select {
-			case w.found <- strings.TrimSpace(rest):
-			default:
-			}
-		}
-	}
-}
-
-// waitReady polls /readyz until it answers 200.
-func waitReady(ctx context.Context, url string) error {
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url+"/readyz", nil)
-		if err != nil {
-			return err
-		}
-		if res, err := http.DefaultClient.Do(req); err == nil {
-			res.Body.Close()
-			if res.StatusCode == http.StatusOK {
-				return nil
-			}
-		}
-		if time.Now().After(deadline) {
-			return errors.New("demo: rollcall did not become ready in 30s")
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
-}
-
 // postEndedWebhooks posts a signed meeting.ended (webinar.ended for a
 // webinar) for each meeting to rollcall's webhook endpoint, as Zoom would.
 func postEndedWebhooks(ctx context.Context, url, secret string, meetings []zoomtest.Meeting) error {
@@ -273,13 +259,8 @@ func postEndedWebhooks(ctx context.Context, url, secret string, meetings []zoomt
 
 // demoProgress waits until all n meetings are fetched (or failed) and
 // returns a line saying so; "" when ctx ends first.
-func demoProgress(ctx context.Context, dbPath string, n int) string {
+func demoProgress(ctx context.Context, store *models.Store, n int) string {
 	start := time.Now()
-	store, err := models.Open(ctx, dbPath, nil)
-	if err != nil {
-		return "demo: cannot watch progress: " + err.Error()
-	}
-	defer store.Close()
 	for {
 		counts, err := store.CountByStatus(ctx)
 		if err == nil && counts[models.FetchFetched]+counts[models.FetchFailed] >= int64(n) {
@@ -418,7 +399,8 @@ func weekOf(m zoomtest.Meeting, r *mrand.Rand) []zoomtest.Participant {
 	return rows
 }
 
-// demoPersonKey groups rows into people roughly as DESIGN.md §6 does.
+// demoPersonKey groups rows into people roughly as rollcall does (the
+// first of registrant id, participant user id, email, name).
 func demoPersonKey(p zoomtest.Participant) string {
 	for _, k := range []string{p.RegistrantID, p.ParticipantUserID, strings.ToLower(p.Email)} {
 		if k != "" {
@@ -426,17 +408,4 @@ func demoPersonKey(p zoomtest.Participant) string {
 		}
 	}
 	return strings.ToLower(strings.TrimSpace(p.Name))
-}
-
-// fakeZoomSettings are the settings that point rollcall at the fake Zoom:
-// its credentials, webhook secret and URLs.
-func fakeZoomSettings(fake *zoomtest.Server) map[string]string {
-	return map[string]string{
-		"ZOOM_ACCOUNT_ID":           fake.AccountID,
-		"ZOOM_CLIENT_ID":            fake.ClientID,
-		"ZOOM_CLIENT_SECRET":        fake.ClientSecret,
-		"ZOOM_WEBHOOK_SECRET_TOKEN": fake.WebhookSecret,
-		"ZOOM_API_URL":              fake.APIURL(),
-		"ZOOM_OAUTH_URL":            fake.OAuthURL(),
-	}
 }

@@ -1,4 +1,4 @@
-package main
+package migratedata
 
 import (
 	"context"
@@ -53,7 +53,7 @@ func TestMigrateDataCopiesSQLiteToPostgres(t *testing.T) {
 
 	to := testdb.DSN(t)
 	var out strings.Builder
-	err = run(ctx, []string{"rollcall", "migrate-data", "--from", from, "--to", to}, func(string) string { return "" }, &out, io.Discard)
+	err = Run(ctx, []string{"--from", from, "--to", to}, &out, nil)
 	require.NoError(t, err, out.String())
 	assert.Contains(t, out.String(), "copied 100 segments")
 	assert.Contains(t, out.String(), "queued 1 unfinished fetches")
@@ -82,6 +82,6 @@ func TestMigrateDataCopiesSQLiteToPostgres(t *testing.T) {
 	assert.Equal(t, int64(1), queued)
 
 	// A second run refuses to merge into a database that has data.
-	err = run(ctx, []string{"rollcall", "migrate-data", "--from", from, "--to", to}, func(string) string { return "" }, io.Discard, io.Discard)
+	err = Run(ctx, []string{"--from", from, "--to", to}, io.Discard, nil)
 	assert.ErrorContains(t, err, "not empty")
 }

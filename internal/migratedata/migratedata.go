@@ -1,4 +1,6 @@
-package main
+// Package migratedata is `rollcall migrate-data`: it copies rollcall's
+// SQLite database into an empty PostgreSQL one.
+package migratedata
 
 import (
 	"context"
@@ -14,11 +16,12 @@ import (
 	"rollcall/models"
 )
 
-// migrateData runs `rollcall migrate-data --from SQLITE --to POSTGRES`: it
-// copies every table of rollcall's SQLite database into an empty PostgreSQL
-// database, keeping ids, re-queues fetches that were not finished, and
-// checks the row counts.
-func migrateData(ctx context.Context, args []string, stdout io.Writer, log *slog.Logger) error {
+// Run runs `rollcall migrate-data --from SQLITE --to POSTGRES` with args
+// (the words after migrate-data): it copies every table of rollcall's
+// SQLite database into an empty PostgreSQL database, keeping ids, re-queues
+// fetches that were not finished, and checks the row counts. It reports
+// progress on stdout.
+func Run(ctx context.Context, args []string, stdout io.Writer, log *slog.Logger) error {
 	fs := flag.NewFlagSet("migrate-data", flag.ContinueOnError)
 	fs.SetOutput(stdout)
 	from := fs.String("from", "", "the SQLite database file to copy from")

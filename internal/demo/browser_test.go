@@ -1,4 +1,4 @@
-package main
+package demo
 
 import (
 	"context"
@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"rollcall/internal/apptest"
 	"rollcall/zoom/zoomtest"
 )
 
@@ -108,20 +109,20 @@ func TestBrowserMeetingPageRunsNoInjectedScript(t *testing.T) {
 	ctx := newBrowser(t)
 	fake := zoomtest.NewServer()
 	defer fake.Close()
-	a := startApp(t, fake, map[string]string{
+	a := apptest.Start(t, fake, map[string]string{
 		"ROLLCALL_ADMIN_EMAIL":    "manager@example.com",
 		"ROLLCALL_ADMIN_PASSWORD": "browser test password",
 	})
-	db := a.openDB(t)
+	db := a.Store()
 
 	hostile := hostileMeeting()
 	weekly := demoMeetings(time.Now())[0] // what the demo and README show
 	for _, m := range []zoomtest.Meeting{weekly, hostile} {
 		fake.AddMeeting(m)
-		require.Equal(t, http.StatusOK, a.postEnded(t, m))
+		require.Equal(t, http.StatusOK, a.PostEnded(t, m))
 	}
-	hostileID := waitFetched(t, db, hostile.UUID, 30*time.Second).ID
-	weeklyID := waitFetched(t, db, weekly.UUID, 30*time.Second).ID
+	hostileID := apptest.WaitFetched(t, db, hostile.UUID, 30*time.Second).ID
+	weeklyID := apptest.WaitFetched(t, db, weekly.UUID, 30*time.Second).ID
 
 	// Record dialogs (alert, confirm, prompt) and CSP violations from the
 	// first byte of every page on.
@@ -185,7 +186,7 @@ func TestBrowserMeetingPageRunsNoInjectedScript(t *testing.T) {
 	assert.Contains(t, text, "Mallory "+xssImg, "a name should show as text")
 	assert.Contains(t, text, "Mallory left the meeting.\nReason:", "a leave reason's <br> should be a line break")
 	assert.NotContains(t, eval(`document.querySelector('[data-testid="people-table"]').innerText`), "Reason: <script>",
-		"leave reasons lose their markup (DESIGN.md §6)")
+		"leave reasons lose their markup")
 
 	// Defence in depth: even an inline script that got into the DOM is
 	// refused by the Content-Security-Policy.

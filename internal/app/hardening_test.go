@@ -1,4 +1,4 @@
-package main
+package app_test
 
 import (
 	"context"
@@ -15,13 +15,14 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"rollcall/internal/apptest"
 	"rollcall/models"
 	"rollcall/zoom/zoomtest"
 )
 
 // EnvLong turns on the long variants of the hardening tests:
 //
-//	ROLLCALL_LONG=1 go test -run TestZoomFaultsAtScale -v -timeout 20m .
+//	ROLLCALL_LONG=1 go test -run TestZoomFaultsAtScale -v -timeout 20m ./internal/app
 const EnvLong = "ROLLCALL_LONG"
 
 func long() bool { return os.Getenv(EnvLong) != "" }
@@ -53,12 +54,12 @@ func TestZoomFaultsAtScale(t *testing.T) {
 	fake.SetRateLimit(zoomtest.LabelLight, 30)
 	fake.SetNotReadyFor(4 * time.Second)
 
-	a := startApp(t, fake, map[string]string{
+	a := apptest.Start(t, fake, map[string]string{
 		"ROLLCALL_LOG_LEVEL":         "error",
 		"ROLLCALL_JOB_TIMEOUT":       "10s",
 		"ROLLCALL_NOT_READY_GIVE_UP": "8s",
 	})
-	db := a.openDB(t)
+	db := a.Store()
 
 	// The meetings: mostly small, every 25th large enough for three pages
 	// (so expiring page tokens bite), every 10th ended just now (3001 for
@@ -163,7 +164,7 @@ func TestZoomFaultsAtScale(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			statuses[i] = a.postEnded(t, m)
+			statuses[i] = a.PostEnded(t, m)
 		}()
 	}
 	wg.Wait()
@@ -211,7 +212,7 @@ func TestZoomFaultsAtScale(t *testing.T) {
 			assert.Regexp(t, notReady, stored.LastError, m.UUID)
 			notReadyFailures++
 		case stored.FetchStatus == models.FetchFetched:
-			assertStoredExactly(t, db, m)
+			apptest.AssertStoredExactly(t, db, m)
 		default:
 			assert.Regexp(t, refused, stored.LastError, "%s failed for a reason that was not injected", m.UUID)
 			credentialFailures = append(credentialFailures, stored.LastError)

@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"errors"
@@ -13,7 +13,8 @@ import (
 	"rollcall/zoom"
 )
 
-// Config is every setting of DESIGN.md §3, read once from the environment.
+// Config is every setting of rollcall, read once from the environment by
+// LoadConfig and passed to New. The README lists them.
 type Config struct {
 	Addr           string
 	Database       string
@@ -39,7 +40,7 @@ type Config struct {
 	WebhookSecret  string
 	Zoom           zoom.Config
 
-	// Tuning beyond DESIGN.md §3.
+	// Tuning.
 	Workers    int           // ROLLCALL_WORKERS: concurrent fetches [4]
 	JobTimeout time.Duration // ROLLCALL_JOB_TIMEOUT: one fetch attempt [5m]
 	// ROLLCALL_RESCUE_AFTER: a fetch still marked running this long after
@@ -48,9 +49,10 @@ type Config struct {
 	LogLevel    slog.Level // ROLLCALL_LOG_LEVEL: debug, info, warn, error [info]
 }
 
-// loadConfig reads and validates the settings. Each bad setting gives one
-// line naming it; all of them are reported at once.
-func loadConfig(getenv func(string) string) (Config, error) {
+// LoadConfig reads and validates the settings through getenv (os.Getenv in
+// production). Each bad setting gives one line naming it; all of them are
+// reported at once.
+func LoadConfig(getenv func(string) string) (Config, error) {
 	p := settings{getenv: getenv}
 	c := Config{
 		Addr:            p.str("ROLLCALL_ADDR", ":8080"),
@@ -76,7 +78,7 @@ func loadConfig(getenv func(string) string) (Config, error) {
 			APIURL:       p.url("ZOOM_API_URL", "https://api.zoom.us/v2").String(),
 			OAuthURL:     p.url("ZOOM_OAUTH_URL", "https://zoom.us/oauth/token").String(),
 			Source:       p.source("ZOOM_PARTICIPANTS_SOURCE", "auto"),
-			// Zoom's per-account limits by plan (ZOOM.md §7): Pro Heavy 10/s,
+			// Zoom's per-account limits by plan: Pro Heavy 10/s,
 			// Medium 20/s, Light 30/s; Business+ 40, 60, 80. Each replica
 			// paces itself: with N replicas give each the limit ÷ N.
 			HeavyPerSecond:  p.rate("ZOOM_RATE_HEAVY", "10"),
@@ -92,6 +94,20 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		p.bad("ROLLCALL_ADMIN_EMAIL", "ROLLCALL_ADMIN_EMAIL and ROLLCALL_ADMIN_PASSWORD go together: set both or neither")
 	}
 	return c, errors.Join(p.errs...)
+}
+
+// ZoomSettings returns the settings (environment variables) from which
+// LoadConfig reads zc's credentials and URLs and the webhook secret: the
+// way to point rollcall at another Zoom, such as a fake one.
+func ZoomSettings(zc zoom.Config, webhookSecret string) map[string]string {
+	return map[string]string{
+		"ZOOM_ACCOUNT_ID":           zc.AccountID,
+		"ZOOM_CLIENT_ID":            zc.ClientID,
+		"ZOOM_CLIENT_SECRET":        zc.ClientSecret,
+		"ZOOM_WEBHOOK_SECRET_TOKEN": webhookSecret,
+		"ZOOM_API_URL":              zc.APIURL,
+		"ZOOM_OAUTH_URL":            zc.OAuthURL,
+	}
 }
 
 // requireZoom checks the settings that serving real Zoom traffic needs.
