@@ -20,6 +20,7 @@ import (
 type Queue interface {
 	Accept(ctx context.Context, ev zoom.Event) (jobs.Intake, error)
 	Refetch(ctx context.Context, meetingID uint64) (bool, error)
+	JobCounts(ctx context.Context) (map[string]int64, error)
 }
 
 var _ Queue = (*jobs.Queue)(nil)
@@ -82,7 +83,7 @@ func New(store *models.Store, queue Queue, cfg Config, log *slog.Logger) *Handle
 	}
 	return &Handlers{
 		store: store, queue: queue, cfg: cfg, log: log,
-		metrics:        newMetrics(store),
+		metrics:        newMetrics(store, queue),
 		cop:            http.NewCrossOriginProtection(),
 		loginByIP:      newThrottle(20, 15*time.Minute, cfg.Now),
 		loginByAccount: newThrottle(5, 15*time.Minute, cfg.Now),
