@@ -23,6 +23,7 @@ import (
 type Queue interface {
 	Accept(ctx context.Context, ev zoom.Event) (jobs.Intake, error)
 	Refetch(ctx context.Context, meetingID uint64) (bool, error)
+	JobCounts(ctx context.Context) (map[string]int64, error)
 }
 
 var _ Queue = (*jobs.Queue)(nil)
@@ -108,7 +109,7 @@ func New(store *models.Store, queue Queue, cfg Config, log *slog.Logger) *Handle
 	}
 	return &Handlers{
 		store: store, queue: queue, cfg: cfg, log: log,
-		metrics:            newMetrics(store),
+		metrics:            newMetrics(store, queue),
 		cop:                http.NewCrossOriginProtection(),
 		loginByAddress:     newThrottle(loginPerAddress, loginWindow, cfg.Now),
 		loginByAccountHere: newThrottle(loginPerAccountHere, loginWindow, cfg.Now),

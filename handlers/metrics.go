@@ -21,7 +21,7 @@ type promMetrics struct {
 	webhooks *prometheus.CounterVec
 }
 
-func newMetrics(store *models.Store) *promMetrics {
+func newMetrics(store *models.Store, queue Queue) *promMetrics {
 	m := &promMetrics{
 		registry: prometheus.NewRegistry(),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -37,7 +37,7 @@ func newMetrics(store *models.Store) *promMetrics {
 	}
 	m.registry.MustRegister(m.requests, m.duration, m.webhooks,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		&stateCollector{store: store})
+		&stateCollector{store: store, queue: queue})
 	return m
 }
 
@@ -62,7 +62,10 @@ func (h *Handlers) showMetrics(c *gin.Context) error {
 
 // stateCollector reports, at each scrape, meetings by fetch status and queue
 // jobs by state, straight from the database (so every replica agrees).
-type stateCollector struct{ store *models.Store }
+type stateCollector struct {
+	store *models.Store
+	queue Queue
+}
 
 var (
 	meetingsDesc = prometheus.NewDesc("rollcall_meetings", "Meeting instances by fetch status.", []string{"fetch_status"}, nil)
@@ -84,7 +87,7 @@ func (s *stateCollector) Collect(ch chan<- prometheus.Metric) {
 	} else {
 		ch <- prometheus.NewInvalidMetric(meetingsDesc, err)
 	}
-	if counts, err := s.store.CountJobsByState(ctx); err == nil {
+	if counts, err := s.queue.JobCounts(ctx); err == nil {
 		for st, n := range counts {
 			ch <- prometheus.MustNewConstMetric(jobsDesc, prometheus.GaugeValue, float64(n), st)
 		}

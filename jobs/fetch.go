@@ -37,6 +37,15 @@ type FetchWorker struct {
 	log   *slog.Logger
 }
 
+// newFetchWorker builds the fetch worker; cfg must have its defaults, and a
+// nil log discards.
+func newFetchWorker(store *models.Store, src ParticipantSource, cfg Config, log *slog.Logger) *FetchWorker {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &FetchWorker{store: store, src: src, cfg: cfg, log: log}
+}
+
 // Timeout bounds one attempt.
 func (w *FetchWorker) Timeout(*river.Job[FetchParticipantsArgs]) time.Duration {
 	return w.cfg.JobTimeout
@@ -135,7 +144,7 @@ func (w *FetchWorker) outcome(ctx context.Context, job *river.Job[FetchParticipa
 	switch {
 	case errors.Is(err, zoom.ErrMeetingNotReady), errors.Is(err, errNoParticipants):
 		deadline := job.CreatedAt.Add(w.cfg.FetchDelay + w.cfg.NotReadyGiveUp)
-		if time.Now().After(deadline) {
+		if w.cfg.Now().After(deadline) {
 			if errors.Is(err, errNoParticipants) {
 				// Zoom kept saying nobody attended: record exactly that.
 				log.Info("meeting has no participants", "error", err)
@@ -144,19 +153,20 @@ func (w *FetchWorker) outcome(ctx context.Context, job *river.Job[FetchParticipa
 			reason := fmt.Sprintf("Zoom still reports the meeting as not ready after %s: %v", w.cfg.NotReadyGiveUp, err)
 			return w.fail(ctx, m, log, reason, river.JobCancel(err))
 		}
-		wait := notReadyWait(w.cfg, snoozes(job))
+		waits := waitsOf(job)
+		wait := notReadyWait(w.cfg, waits)
 		log.Info("participants not ready, snoozing", "wait", wait, "error", err)
 		if err := w.store.MarkPending(ctx, m.ID, "waiting for Zoom: "+err.Error()); err != nil {
 			return err
 		}
-		return river.JobSnooze(wait)
+		return snooze(ctx, waits, wait)
 	case errors.As(err, &rl):
-		wait := rateLimitWait(rl, time.Now())
+		wait := rateLimitWait(rl, w.cfg.Now())
 		log.Warn("rate limited by Zoom, snoozing", "wait", wait, "error", err)
 		if err := w.store.MarkPending(ctx, m.ID, "rate limited by Zoom: "+err.Error()); err != nil {
 			return err
 		}
-		return river.JobSnooze(wait)
+		return snooze(ctx, waitsOf(job), wait)
 	case errors.Is(err, zoom.ErrUnauthorized), errors.Is(err, zoom.ErrPermission):
 		return w.fail(ctx, m, log, err.Error(), river.JobCancel(err))
 	case job.Attempt >= job.MaxAttempts:
@@ -178,12 +188,31 @@ func (w *FetchWorker) fail(ctx context.Context, m models.Meeting, log *slog.Logg
 	return jobErr
 }
 
-func snoozes(job *river.Job[FetchParticipantsArgs]) int {
-	var md struct {
-		Snoozes int `json:"snoozes"`
+// waitsKey is the job metadata key in which the fetch worker counts the
+// times it has snoozed this job ("not ready" and rate limits alike): the
+// next "not ready" wait doubles with each. It is written only by snooze,
+// through River's public metadata API, so it never depends on how River
+// itself keeps count.
+const waitsKey = "fetch_waits"
+
+// waitsOf returns how many times job has been snoozed by this worker.
+func waitsOf(job *river.Job[FetchParticipantsArgs]) int {
+	var md map[string]json.RawMessage
+	var n int
+	// Missing or malformed: no waits yet.
+	if json.Unmarshal(job.Metadata, &md) == nil && json.Unmarshal(md[waitsKey], &n) == nil {
+		return n
 	}
-	_ = json.Unmarshal(job.Metadata, &md)
-	return md.Snoozes
+	return 0
+}
+
+// snooze counts one more wait on the job (waits so far plus one) and snoozes
+// it for wait.
+func snooze(ctx context.Context, waits int, wait time.Duration) error {
+	if err := river.MetadataSet(ctx, waitsKey, waits+1); err != nil {
+		return fmt.Errorf("jobs: count snooze: %w", err)
+	}
+	return river.JobSnooze(wait)
 }
 
 // notReadyWait is the n-th wait for Zoom's data: NotReadyRetry doubled n

@@ -2,7 +2,6 @@ package jobs
 
 import (
 	"context"
-	"time"
 
 	"github.com/riverqueue/river"
 )
@@ -25,7 +24,7 @@ type PurgeWorker struct {
 func (w *PurgeWorker) Work(ctx context.Context, job *river.Job[PurgeArgs]) error {
 	q := w.queue
 	if q.cfg.Retention > 0 {
-		n, err := q.store.PurgeMeetingsBefore(ctx, time.Now().Add(-q.cfg.Retention))
+		n, err := q.store.PurgeMeetingsBefore(ctx, q.cfg.Now().Add(-q.cfg.Retention))
 		if err != nil {
 			return err
 		}

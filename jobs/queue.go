@@ -59,6 +59,9 @@ type Config struct {
 	// DropNetworkIDs keeps participants' IP addresses, MAC addresses and
 	// hard-disk ids out of the database altogether.
 	DropNetworkIDs bool
+	// Now is the clock for scheduling, give-up deadlines, reconciling and
+	// retention [time.Now]. River keeps its own clock.
+	Now func() time.Time
 }
 
 func (c *Config) defaults() {
@@ -78,6 +81,9 @@ func (c *Config) defaults() {
 	}
 	if c.MaxAttempts <= 0 {
 		c.MaxAttempts = 12
+	}
+	if c.Now == nil {
+		c.Now = time.Now
 	}
 }
 
@@ -156,7 +162,7 @@ func New(store *models.Store, src ParticipantSource, cfg Config, log *slog.Logge
 	}
 	if src != nil {
 		workers := river.NewWorkers()
-		river.AddWorker(workers, &FetchWorker{store: store, src: src, cfg: cfg, log: log})
+		river.AddWorker(workers, newFetchWorker(store, src, cfg, log))
 		river.AddWorker(workers, &ReconcileWorker{queue: q})
 		river.AddWorker(workers, &PurgeWorker{queue: q})
 		rc.Workers = workers
@@ -214,7 +220,7 @@ var fetchUnique = river.UniqueOpts{
 func (q *Queue) EnqueueFetchTx(ctx context.Context, tx *models.Store, m models.Meeting, delay time.Duration) (bool, error) {
 	opts := &river.InsertOpts{UniqueOpts: fetchUnique}
 	if delay > 0 {
-		opts.ScheduledAt = time.Now().Add(delay)
+		opts.ScheduledAt = q.cfg.Now().Add(delay)
 	}
 	res, err := q.river.InsertTx(ctx, tx.SQLTx(), FetchParticipantsArgs{MeetingID: m.ID, UUID: m.UUID}, opts)
 	if err != nil {
@@ -237,4 +243,28 @@ func (q *Queue) Refetch(ctx context.Context, id uint64) (queued bool, err error)
 		return tx.MarkPending(ctx, id, "")
 	})
 	return queued, err
+}
+
+// JobCounts returns how many jobs the queue holds in each state (available,
+// scheduled, running, retryable, completed, ...); states without jobs are
+// absent.
+func (q *Queue) JobCounts(ctx context.Context) (map[string]int64, error) {
+	rows, err := q.store.SQL.QueryContext(ctx, "SELECT state, COUNT(*) FROM river_job GROUP BY state")
+	if err != nil {
+		return nil, fmt.Errorf("jobs: count jobs by state: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]int64{}
+	for rows.Next() {
+		var state string
+		var n int64
+		if err := rows.Scan(&state, &n); err != nil {
+			return nil, fmt.Errorf("jobs: count jobs by state: %w", err)
+		}
+		out[state] = n
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("jobs: count jobs by state: %w", err)
+	}
+	return out, nil
 }

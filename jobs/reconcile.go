@@ -2,7 +2,6 @@ package jobs
 
 import (
 	"context"
-	"time"
 
 	"github.com/riverqueue/river"
 
@@ -27,7 +26,7 @@ type ReconcileWorker struct {
 // Work re-queues fetches of meetings unchanged for ReconcileEvery.
 func (w *ReconcileWorker) Work(ctx context.Context, job *river.Job[ReconcileArgs]) error {
 	q := w.queue
-	stale, err := q.store.StaleMeetings(ctx, time.Now().Add(-q.cfg.ReconcileEvery), 500)
+	stale, err := q.store.StaleMeetings(ctx, q.cfg.Now().Add(-q.cfg.ReconcileEvery), 500)
 	if err != nil {
 		return err
 	}

@@ -311,21 +311,3 @@ func (s *Store) PersonMeetings(ctx context.Context, key string, limit int) ([]Pe
 	}
 	return out, nil
 }
-
-// CountJobsByState returns how many fetch and maintenance jobs the queue
-// holds in each state (available, scheduled, running, retryable, ...).
-func (s *Store) CountJobsByState(ctx context.Context) (map[string]int64, error) {
-	var rows []struct {
-		State string
-		N     int64
-	}
-	err := s.DB.WithContext(ctx).Raw("SELECT state, COUNT(*) AS n FROM river_job GROUP BY state").Scan(&rows).Error
-	if err != nil {
-		return nil, fmt.Errorf("models: count jobs by state: %w", err)
-	}
-	out := make(map[string]int64, len(rows))
-	for _, r := range rows {
-		out[r.State] = r.N
-	}
-	return out, nil
-}
