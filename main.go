@@ -14,6 +14,8 @@ import (
 	"runtime/debug"
 	"syscall"
 
+	"github.com/gin-gonic/gin"
+
 	"rollcall/internal/app"
 	"rollcall/internal/demo"
 	"rollcall/internal/migratedata"
@@ -23,6 +25,7 @@ import (
 var version = "dev"
 
 func main() {
+	gin.SetMode(gin.ReleaseMode) // Gin's only global: no debug route listing
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, os.Args, os.Getenv, os.Stdin, os.Stdout, os.Stderr)
 	stop()

@@ -30,7 +30,6 @@ func BenchmarkIntake(b *testing.B) {
 		benchPost(b, e.srv.URL)
 	})
 	b.Run("baseline-gin-verify-only", func(b *testing.B) {
-		gin.SetMode(gin.ReleaseMode)
 		r := gin.New()
 		r.POST("/webhooks/zoom", func(c *gin.Context) {
 			body, _ := io.ReadAll(c.Request.Body)

@@ -10,9 +10,9 @@ import (
 	"github.com/gin-gonic/gin"
 )
 
-// Router returns rollcall's HTTP handler with every route.
+// Router returns rollcall's HTTP handler with every route. Gin's mode is
+// global state: the program sets it once (main), tests in their TestMain.
 func (h *Handlers) Router() http.Handler {
-	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
 	// The client address (login throttling, logs) is the peer, or, from a
 	// trusted proxy, the right-most address it did not add itself.

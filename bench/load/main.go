@@ -43,12 +43,15 @@ import (
 
 	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" driver, to create the temp database
 
+	"github.com/gin-gonic/gin"
+
 	"rollcall/internal/app"
 	"rollcall/models"
 	"rollcall/zoom/zoomtest"
 )
 
 func main() {
+	gin.SetMode(gin.ReleaseMode)
 	if err := run(); err != nil {
 		fmt.Fprintln(os.Stderr, "load:", err)
 		os.Exit(1)
