@@ -32,7 +32,7 @@ func addMeeting(t *testing.T, s *Store, uuid string, start time.Time, segs int) 
 	for i := range segs {
 		ss = append(ss, Segment{Name: "p", JoinTime: start.Add(time.Duration(i) * time.Minute), Raw: "{}"})
 	}
-	require.NoError(t, s.Tx(ctx, func(tx *Store) error { return tx.ReplaceSegments(ctx, m.ID, "dashboard", ss) }))
+	require.NoError(t, s.Tx(ctx, func(tx *Tx) error { return tx.ReplaceSegments(ctx, m.ID, "dashboard", ss) }))
 	return m
 }
 
