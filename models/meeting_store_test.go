@@ -77,17 +77,6 @@ func TestPurgeMeetingsBefore(t *testing.T) {
 	assert.NoError(t, err)
 }
 
-func TestMigrateCreatesSearchIndexesOnPostgres(t *testing.T) {
-	s := openStoreTest(t)
-	if s.Dialect != DialectPostgres {
-		t.Skip("trigram indexes are PostgreSQL's")
-	}
-	var names []string
-	require.NoError(t, s.DB.Raw("SELECT indexname FROM pg_indexes WHERE tablename = 'meetings' AND indexname LIKE '%_trgm' ORDER BY 1").Scan(&names).Error)
-	assert.Equal(t, []string{"idx_meetings_host_email_trgm", "idx_meetings_host_name_trgm", "idx_meetings_topic_trgm"}, names)
-	require.NoError(t, s.Migrate(context.Background()), "migrating twice is fine")
-}
-
 func TestUpsertEndedMeetingReturnsTheStoredRow(t *testing.T) {
 	s := openStoreTest(t)
 	ctx := context.Background()
