@@ -77,6 +77,15 @@ func (s *Store) Migrate(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("models: migrate: %w", err)
 	}
+	current, err := p.GetDBVersion(ctx)
+	if err != nil {
+		return fmt.Errorf("models: migrate: %w", err)
+	}
+	srcs := p.ListSources()
+	if latest := srcs[len(srcs)-1].Version; current > latest {
+		return fmt.Errorf("models: migrate: the database is at schema version %d, newer than this rollcall's %d: "+
+			"run the release that migrated it, or a newer one", current, latest)
+	}
 	results, err := p.Up(ctx)
 	if err != nil {
 		return fmt.Errorf("models: migrate: %w", err)

@@ -382,3 +382,14 @@ func TestMigrateRefusesAPartialDatabase(t *testing.T) {
 	require.NoError(t, err)
 	assert.Zero(t, v, "a refused database is not recorded")
 }
+
+func TestMigrateRefusesANewerDatabase(t *testing.T) {
+	ctx := context.Background()
+	s := openUnmigrated(t)
+	require.NoError(t, s.Migrate(ctx))
+	next := latestVersion(t, s) + 1
+	_, err := s.SQL.Exec("INSERT INTO "+versionTable+" (version_id, is_applied) VALUES ($1, $2)", next, true)
+	require.NoError(t, err)
+	err = s.Migrate(ctx)
+	require.ErrorContains(t, err, fmt.Sprintf("the database is at schema version %d, newer than this rollcall's %d", next, next-1))
+}
