@@ -158,3 +158,25 @@ func TestAuthenticateUnknownEmail(t *testing.T) {
 	assert.ErrorIs(t, err, ErrBadCredentials)
 	assert.NotEmpty(t, dummyHash())
 }
+
+func TestNestedTxRollsBackAlone(t *testing.T) {
+	s := openStoreTest(t)
+	ctx := context.Background()
+	start := time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC)
+	boom := errors.New("boom")
+	require.NoError(t, s.Tx(ctx, func(tx *Tx) error {
+		_, err := tx.UpsertEndedMeeting(ctx, MeetingEnded{UUID: "outer==", StartTime: start})
+		require.NoError(t, err)
+		err = tx.Tx(ctx, func(inner *Tx) error {
+			_, err := inner.UpsertEndedMeeting(ctx, MeetingEnded{UUID: "inner==", StartTime: start})
+			require.NoError(t, err)
+			return boom
+		})
+		assert.ErrorIs(t, err, boom)
+		return nil
+	}))
+	_, err := s.MeetingByUUID(ctx, "outer==")
+	assert.NoError(t, err)
+	_, err = s.MeetingByUUID(ctx, "inner==")
+	assert.ErrorIs(t, err, ErrNotFound)
+}
