@@ -174,7 +174,7 @@ func (e *accessEnv) seed(t *testing.T) map[string]string {
 	seg := models.Segment{Name: "Some One", Email: "someone@example.com", ParticipantUserID: "u1",
 		JoinTime: m.StartTime.Add(time.Minute), Status: "in_meeting", Raw: `{"user_name":"Some One"}`}
 	seg.PersonKey = seg.Key()
-	require.NoError(t, e.store.Tx(ctx, func(tx *models.Store) error {
+	require.NoError(t, e.store.Tx(ctx, func(tx *models.Tx) error {
 		return tx.ReplaceSegments(ctx, m.ID, "dashboard", []models.Segment{seg})
 	}))
 	return map[string]string{

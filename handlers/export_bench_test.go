@@ -245,7 +245,7 @@ func exportBenchStore(b *testing.B, n int) (*models.Store, uint64) {
 		tmpl[i] = jobs.SegmentFrom(zp)
 	}
 	start := time.Now()
-	err = store.Tx(ctx, func(tx *models.Store) error {
+	err = store.Tx(ctx, func(tx *models.Tx) error {
 		sqlTx := tx.SQLTx()
 		if _, err := sqlTx.ExecContext(ctx, "DELETE FROM segments WHERE meeting_id = ?", m.ID); err != nil {
 			return err

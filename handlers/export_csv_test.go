@@ -119,7 +119,7 @@ func seedExport(t *testing.T, e *env, seed int64, start time.Time, topic string)
 		require.NoError(t, json.Unmarshal(p.DashboardJSON(true), &zp))
 		segs[i] = jobs.SegmentFrom(zp)
 	}
-	require.NoError(t, e.store.Tx(ctx, func(tx *models.Store) error {
+	require.NoError(t, e.store.Tx(ctx, func(tx *models.Tx) error {
 		return tx.ReplaceSegments(ctx, m.ID, "dashboard", segs)
 	}))
 	return m
@@ -477,7 +477,7 @@ func TestExportSeries(t *testing.T) {
 			require.NoError(t, json.Unmarshal(p.DashboardJSON(true), &zp))
 			segs[j] = jobs.SegmentFrom(zp)
 		}
-		require.NoError(t, e.store.Tx(context.Background(), func(tx *models.Store) error {
+		require.NoError(t, e.store.Tx(context.Background(), func(tx *models.Tx) error {
 			return tx.ReplaceSegments(context.Background(), m.ID, "dashboard", segs)
 		}))
 		ms = append(ms, m)

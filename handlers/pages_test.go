@@ -162,7 +162,7 @@ func (e *pagesEnv) addMeeting(tb testing.TB, m models.MeetingEnded, segs []model
 	stored, err := e.store.UpsertEndedMeeting(ctx, m)
 	require.NoError(tb, err)
 	if segs != nil {
-		require.NoError(tb, e.store.ReplaceSegments(ctx, stored.ID, "dashboard", segs))
+		require.NoError(tb, e.store.Tx(ctx, func(tx *models.Tx) error { return tx.ReplaceSegments(ctx, stored.ID, "dashboard", segs) }))
 	}
 	stored, err = e.store.Meeting(ctx, stored.ID)
 	require.NoError(tb, err)

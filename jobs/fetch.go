@@ -117,7 +117,7 @@ func (w *FetchWorker) fetch(ctx context.Context, job *river.Job[FetchParticipant
 // same transaction: a crash either loses both (the job runs again) or
 // keeps both (it never does), so a stored fetch is never repeated.
 func (w *FetchWorker) save(ctx context.Context, job *river.Job[FetchParticipantsArgs], m models.Meeting, source string, segs []models.Segment) error {
-	return w.store.Tx(ctx, func(tx *models.Store) error {
+	return w.store.Tx(ctx, func(tx *models.Tx) error {
 		if err := tx.ReplaceSegments(ctx, m.ID, source, segs); err != nil {
 			return err
 		}

@@ -27,7 +27,7 @@ type Intake struct {
 // Redeliveries of one event store one row and queue one fetch.
 func (q *Queue) Accept(ctx context.Context, ev zoom.Event) (Intake, error) {
 	var out Intake
-	err := q.store.Tx(ctx, func(tx *models.Store) error {
+	err := q.store.Tx(ctx, func(tx *models.Tx) error {
 		isNew, err := tx.RecordEvent(ctx, &models.WebhookEvent{
 			DedupKey:    eventDedupKey(ev),
 			Event:       ev.Name,

@@ -214,10 +214,10 @@ var fetchUnique = river.UniqueOpts{
 	},
 }
 
-// EnqueueFetchTx queues a fetch of meeting m inside tx (a Store from
+// EnqueueFetchTx queues a fetch of meeting m inside tx (from
 // models.Store.Tx), due after delay. It reports whether a new job was queued
 // (false when one is already waiting or running).
-func (q *Queue) EnqueueFetchTx(ctx context.Context, tx *models.Store, m models.Meeting, delay time.Duration) (bool, error) {
+func (q *Queue) EnqueueFetchTx(ctx context.Context, tx *models.Tx, m models.Meeting, delay time.Duration) (bool, error) {
 	opts := &river.InsertOpts{UniqueOpts: fetchUnique}
 	if delay > 0 {
 		opts.ScheduledAt = q.cfg.Now().Add(delay)
@@ -231,7 +231,7 @@ func (q *Queue) EnqueueFetchTx(ctx context.Context, tx *models.Store, m models.M
 
 // Refetch queues a new fetch of meeting id now (an admin's request).
 func (q *Queue) Refetch(ctx context.Context, id uint64) (queued bool, err error) {
-	err = q.store.Tx(ctx, func(tx *models.Store) error {
+	err = q.store.Tx(ctx, func(tx *models.Tx) error {
 		m, err := tx.Meeting(ctx, id)
 		if err != nil {
 			return err

@@ -32,7 +32,7 @@ func (w *ReconcileWorker) Work(ctx context.Context, job *river.Job[ReconcileArgs
 	}
 	requeued := 0
 	for _, m := range stale {
-		err := q.store.Tx(ctx, func(tx *models.Store) error {
+		err := q.store.Tx(ctx, func(tx *models.Tx) error {
 			queued, err := q.EnqueueFetchTx(ctx, tx, m, 0)
 			if queued {
 				requeued++

@@ -27,7 +27,7 @@ func addExportMeeting(t *testing.T, s *Store, uuid string, start time.Time, segs
 	end := start.Add(time.Hour)
 	m, err := s.UpsertEndedMeeting(ctx, MeetingEnded{UUID: uuid, MeetingNumber: 1, StartTime: start, EndTime: &end})
 	require.NoError(t, err)
-	require.NoError(t, s.Tx(ctx, func(tx *Store) error { return tx.ReplaceSegments(ctx, m.ID, "dashboard", segs) }))
+	require.NoError(t, s.Tx(ctx, func(tx *Tx) error { return tx.ReplaceSegments(ctx, m.ID, "dashboard", segs) }))
 	return m
 }
 

@@ -30,9 +30,7 @@ type MeetingEnded struct {
 // existing row lacks. It returns the stored meeting. A meeting already being
 // fetched or fetched keeps its fetch state.
 func (s *Store) UpsertEndedMeeting(ctx context.Context, e MeetingEnded) (Meeting, error) {
-	if s.Dialect == DialectPostgres {
-		e.UUID = cleanText(e.UUID) // it is looked up below, not only written
-	}
+	e.UUID = cleanText(e.UUID) // it is looked up below, not only written
 	m := Meeting{
 		UUID:          e.UUID,
 		MeetingNumber: e.MeetingNumber,
@@ -169,8 +167,8 @@ func (s *Store) MarkFailed(ctx context.Context, id uint64, reason string) error 
 
 // ReplaceSegments stores segs as the complete participant list of meeting id,
 // replacing whatever an earlier fetch stored, and marks the meeting fetched
-// from source. Call it inside Tx so that readers never see half a list.
-func (s *Store) ReplaceSegments(ctx context.Context, id uint64, source string, segs []Segment) error {
+// from source, in one transaction so that readers never see half a list.
+func (s *Tx) ReplaceSegments(ctx context.Context, id uint64, source string, segs []Segment) error {
 	db := s.DB.WithContext(ctx)
 	if err := db.Where("meeting_id = ?", id).Delete(&Segment{}).Error; err != nil {
 		return fmt.Errorf("models: replace segments of meeting %d: %w", id, err)
@@ -232,7 +230,7 @@ func (s *Store) StaleMeetings(ctx context.Context, before time.Time, limit int) 
 // DeleteMeeting removes meeting id with its segments and the webhook events
 // that named it.
 func (s *Store) DeleteMeeting(ctx context.Context, id uint64) error {
-	return s.Tx(ctx, func(tx *Store) error {
+	return s.Tx(ctx, func(tx *Tx) error {
 		m, err := tx.Meeting(ctx, id)
 		if err != nil {
 			return err
@@ -255,14 +253,14 @@ func (s *Store) PurgeMeetingsBefore(ctx context.Context, t time.Time) (int, erro
 		if len(batch) == 0 {
 			return total, nil
 		}
-		if err := s.Tx(ctx, func(tx *Store) error { return tx.deleteMeetings(ctx, batch) }); err != nil {
+		if err := s.Tx(ctx, func(tx *Tx) error { return tx.deleteMeetings(ctx, batch) }); err != nil {
 			return total, err
 		}
 		total += len(batch)
 	}
 }
 
-func (s *Store) deleteMeetings(ctx context.Context, ms []Meeting) error {
+func (s *Tx) deleteMeetings(ctx context.Context, ms []Meeting) error {
 	ids := make([]uint64, len(ms))
 	uuids := make([]string, len(ms))
 	for i, m := range ms {

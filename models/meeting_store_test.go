@@ -32,7 +32,7 @@ func addMeeting(t *testing.T, s *Store, uuid string, start time.Time, segs int) 
 	for i := range segs {
 		ss = append(ss, Segment{Name: "p", JoinTime: start.Add(time.Duration(i) * time.Minute), Raw: "{}"})
 	}
-	require.NoError(t, s.Tx(ctx, func(tx *Store) error { return tx.ReplaceSegments(ctx, m.ID, "dashboard", ss) }))
+	require.NoError(t, s.Tx(ctx, func(tx *Tx) error { return tx.ReplaceSegments(ctx, m.ID, "dashboard", ss) }))
 	return m
 }
 
@@ -75,17 +75,6 @@ func TestPurgeMeetingsBefore(t *testing.T) {
 	assert.Equal(t, int64(1), count(t, s, &WebhookEvent{}))
 	_, err = s.Meeting(ctx, recent.ID)
 	assert.NoError(t, err)
-}
-
-func TestMigrateCreatesSearchIndexesOnPostgres(t *testing.T) {
-	s := openStoreTest(t)
-	if s.Dialect != DialectPostgres {
-		t.Skip("trigram indexes are PostgreSQL's")
-	}
-	var names []string
-	require.NoError(t, s.DB.Raw("SELECT indexname FROM pg_indexes WHERE tablename = 'meetings' AND indexname LIKE '%_trgm' ORDER BY 1").Scan(&names).Error)
-	assert.Equal(t, []string{"idx_meetings_host_email_trgm", "idx_meetings_host_name_trgm", "idx_meetings_topic_trgm"}, names)
-	require.NoError(t, s.Migrate(context.Background()), "migrating twice is fine")
 }
 
 func TestUpsertEndedMeetingReturnsTheStoredRow(t *testing.T) {

@@ -43,7 +43,7 @@ func (s *Store) ChangePassword(ctx context.Context, id uint64, current, next, ke
 	if err != nil {
 		return fmt.Errorf("models: hash password: %w", err)
 	}
-	return s.Tx(ctx, func(tx *Store) error {
+	return s.Tx(ctx, func(tx *Tx) error {
 		res := tx.DB.Model(&User{}).Where("id = ? AND password_hash = ?", id, u.PasswordHash).Update("password_hash", string(hash))
 		if res.Error != nil {
 			return fmt.Errorf("models: change password of user %d: %w", id, res.Error)

@@ -138,7 +138,7 @@ func TestPersonMeetingsAndSeries(t *testing.T) {
 		if i != 1 {
 			segs = append(segs, Segment{Email: "Ann@Example.com", JoinTime: m.StartTime, Raw: "{}"})
 		}
-		require.NoError(t, s.ReplaceSegments(ctx, m.ID, "dashboard", segs))
+		require.NoError(t, s.Tx(ctx, func(tx *Tx) error { return tx.ReplaceSegments(ctx, m.ID, "dashboard", segs) }))
 	}
 	pms, err := s.PersonMeetings(ctx, "e:ann@example.com", 10)
 	require.NoError(t, err)

@@ -1,5 +1,6 @@
 // Package models holds rollcall's data: the GORM models, the Store that owns
-// every query, the migrations, and the attendance rules of DESIGN.md §6.
+// every query, the versioned schema migrations (migrate.go,
+// migrations/<engine>/), and the attendance rules.
 package models
 
 import (
@@ -79,11 +80,7 @@ func openPostgres(ctx context.Context, dsn string, log *slog.Logger) (*Store, er
 		sqlDB.Close()
 		return nil, fmt.Errorf("models: open postgres: %w", err)
 	}
-	gdb, err := gorm.Open(postgres.New(postgres.Config{Conn: sqlDB}), &gorm.Config{
-		Logger:                 logger.Discard,
-		SkipDefaultTransaction: true,
-		NowFunc:                func() time.Time { return time.Now().UTC() },
-	})
+	gdb, err := gorm.Open(postgres.New(postgres.Config{Conn: sqlDB}), gormConfig())
 	if err == nil {
 		err = registerTextCleaning(gdb)
 	}
@@ -94,6 +91,19 @@ func openPostgres(ctx context.Context, dsn string, log *slog.Logger) (*Store, er
 	// PostgreSQL runs concurrent writers itself: one pool serves all, and
 	// River locks its own rows.
 	return &Store{DB: gdb, SQL: sqlDB, QueueSQL: sqlDB, Dialect: DialectPostgres, log: log}, nil
+}
+
+// gormConfig is the GORM configuration of both engines. TranslateError
+// turns the engines' duplicate-key errors into gorm.ErrDuplicatedKey (and
+// foreign-key ones into gorm.ErrForeignKeyViolated), so that callers test
+// them with errors.Is instead of matching message texts.
+func gormConfig() *gorm.Config {
+	return &gorm.Config{
+		Logger:                 logger.Discard,
+		SkipDefaultTransaction: true,
+		TranslateError:         true,
+		NowFunc:                func() time.Time { return time.Now().UTC() },
+	}
 }
 
 // sqliteDSN builds a mattn/go-sqlite3 DSN for path with the settings rollcall
@@ -143,11 +153,10 @@ func openSQLite(ctx context.Context, path string, log *slog.Logger) (*Store, err
 		return nil, fmt.Errorf("models: open %s: %w", path, err)
 	}
 	queueDB.SetMaxOpenConns(1)
-	gdb, err := gorm.Open(sqlite.Dialector{Conn: sqlDB}, &gorm.Config{
-		Logger:                 logger.Discard,
-		SkipDefaultTransaction: true,
-		NowFunc:                func() time.Time { return time.Now().UTC() },
-	})
+	gdb, err := gorm.Open(sqlite.Dialector{Conn: sqlDB}, gormConfig())
+	if err == nil {
+		err = registerTextCleaning(gdb)
+	}
 	if err != nil {
 		sqlDB.Close()
 		queueDB.Close()
@@ -172,45 +181,21 @@ func (s *Store) Ping(ctx context.Context) error {
 	return s.DB.WithContext(ctx).Raw("SELECT 1").Scan(&one).Error
 }
 
-// allModels lists every table rollcall owns, in dependency order.
-func allModels() []any {
-	return []any{&Meeting{}, &Segment{}, &WebhookEvent{}, &User{}, &Session{}}
+// Tx is a Store inside one database transaction: the function given to
+// Store.Tx gets one, and every Store method called on it runs in that
+// transaction. Methods that only make sense in a transaction (SQLTx,
+// ReplaceSegments) are Tx's, so calling them outside one does not compile.
+type Tx struct {
+	*Store
+	sqlTx *sql.Tx
 }
 
-// Migrate creates or updates rollcall's tables. It is idempotent.
-func (s *Store) Migrate(ctx context.Context) error {
-	if err := s.DB.WithContext(ctx).AutoMigrate(allModels()...); err != nil {
-		return fmt.Errorf("models: migrate: %w", err)
-	}
-	if s.Dialect == DialectPostgres {
-		s.migrateSearchIndexes(ctx)
-	}
-	return nil
-}
-
-// migrateSearchIndexes gives PostgreSQL trigram indexes for the meetings
-// search (ILIKE '%term%' on topic, host name and host email), which otherwise
-// reads every meeting: 180 ms at 100,000 meetings (bench/explain). pg_trgm is
-// a trusted extension the database owner may create; where it is not
-// available the search still works, only slower, so a failure is logged and
-// migration goes on.
-func (s *Store) migrateSearchIndexes(ctx context.Context) {
-	db := s.DB.WithContext(ctx)
-	if err := db.Exec("CREATE EXTENSION IF NOT EXISTS pg_trgm").Error; err != nil {
-		s.log.Warn("pg_trgm unavailable: meeting search reads every meeting", "error", err)
-		return
-	}
-	for _, col := range []string{"topic", "host_name", "host_email"} {
-		err := db.Exec("CREATE INDEX IF NOT EXISTS idx_meetings_" + col + "_trgm ON meetings USING gin (" + col + " gin_trgm_ops)").Error
-		if err != nil {
-			s.log.Warn("meeting search index not created", "column", col, "error", err)
-		}
-	}
-}
-
-// Tx runs fn in one database transaction, committed when fn returns nil.
-// Waiting for SQLite's single writer ends with ctx.
-func (s *Store) Tx(ctx context.Context, fn func(tx *Store) error) error {
+// Tx runs fn in one database transaction, committed when fn returns nil and
+// rolled back when it returns an error or panics. Every write transaction
+// goes through Tx: on SQLite it waits in the writer queue (one transaction
+// at a time, in arrival order), a wait that ends with ctx. Called on a Tx,
+// it runs fn in a nested transaction (a savepoint) of that one.
+func (s *Store) Tx(ctx context.Context, fn func(tx *Tx) error) error {
 	if s.writeSem != nil {
 		select {
 		case s.writeSem <- struct{}{}:
@@ -219,23 +204,21 @@ func (s *Store) Tx(ctx context.Context, fn func(tx *Store) error) error {
 			return fmt.Errorf("models: waiting for the database: %w", ctx.Err())
 		}
 	}
-	return s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	return s.DB.WithContext(ctx).Transaction(func(gtx *gorm.DB) error {
+		sqlTx, ok := gtx.Statement.ConnPool.(*sql.Tx)
+		if !ok {
+			return fmt.Errorf("models: transaction on %T, not *sql.Tx", gtx.Statement.ConnPool)
+		}
 		inner := *s
-		inner.DB = tx
+		inner.DB = gtx
 		inner.writeSem = nil // held
-		return fn(&inner)
+		return fn(&Tx{Store: &inner, sqlTx: sqlTx})
 	})
 }
 
-// SQLTx returns the *sql.Tx behind a Store handed out by Tx, so that the job
-// queue can enqueue inside the same transaction. It panics outside Tx.
-func (s *Store) SQLTx() *sql.Tx {
-	tx, ok := s.DB.Statement.ConnPool.(*sql.Tx)
-	if !ok {
-		panic("models: SQLTx called outside Store.Tx")
-	}
-	return tx
-}
+// SQLTx returns the *sql.Tx of the transaction, so that the job queue can
+// enqueue in it.
+func (tx *Tx) SQLTx() *sql.Tx { return tx.sqlTx }
 
 func notFound(err error, what string) error {
 	if errors.Is(err, gorm.ErrRecordNotFound) {

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net/mail"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
@@ -52,7 +53,7 @@ func (s *Store) CreateUser(ctx context.Context, email, role, password string) (U
 	}
 	u := User{Email: email, Role: role, PasswordHash: string(hash)}
 	if err := s.DB.WithContext(ctx).Create(&u).Error; err != nil {
-		if errors.Is(err, gorm.ErrDuplicatedKey) || strings.Contains(strings.ToLower(err.Error()), "unique") {
+		if errors.Is(err, gorm.ErrDuplicatedKey) {
 			return User{}, fmt.Errorf("models: user %s: %w", email, ErrExists)
 		}
 		return User{}, fmt.Errorf("models: create user %s: %w", email, err)
@@ -88,11 +89,12 @@ func (s *Store) CountUsers(ctx context.Context) (int64, error) {
 
 // DeleteUser removes the user with id and every session of theirs.
 func (s *Store) DeleteUser(ctx context.Context, id uint64) error {
-	return s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := tx.Where("user_id = ?", id).Delete(&Session{}).Error; err != nil {
+	return s.Tx(ctx, func(tx *Tx) error {
+		db := tx.DB.WithContext(ctx)
+		if err := db.Where("user_id = ?", id).Delete(&Session{}).Error; err != nil {
 			return fmt.Errorf("models: delete sessions of user %d: %w", id, err)
 		}
-		res := tx.Delete(&User{}, id)
+		res := db.Delete(&User{}, id)
 		if res.Error != nil {
 			return fmt.Errorf("models: delete user %d: %w", id, res.Error)
 		}
@@ -113,15 +115,20 @@ func (s *Store) SetUserTimezone(ctx context.Context, id uint64, zone string) err
 }
 
 // dummyHash is compared against when the email is unknown, so that an
-// unknown email takes as long to refuse as a wrong password.
-var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("rollcall-no-such-user"), bcrypt.DefaultCost)
+// unknown email takes as long to refuse as a wrong password. It is made on
+// first use, not when the package loads: a bcrypt hash takes tens of
+// milliseconds, which every command and test binary would pay.
+var dummyHash = sync.OnceValue(func() []byte {
+	h, _ := bcrypt.GenerateFromPassword([]byte("rollcall-no-such-user"), bcrypt.DefaultCost)
+	return h
+})
 
 // Authenticate returns the user whose email and password match, or
 // ErrBadCredentials.
 func (s *Store) Authenticate(ctx context.Context, email, password string) (User, error) {
 	u, err := s.UserByEmail(ctx, email)
 	if errors.Is(err, ErrNotFound) {
-		_ = bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
+		_ = bcrypt.CompareHashAndPassword(dummyHash(), []byte(password))
 		return User{}, ErrBadCredentials
 	}
 	if err != nil {

@@ -105,7 +105,7 @@ func Run(ctx context.Context, args []string, stdout io.Writer, log *slog.Logger)
 		return err
 	}
 	for _, m := range unfinished {
-		if err := dst.Tx(ctx, func(tx *models.Store) error {
+		if err := dst.Tx(ctx, func(tx *models.Tx) error {
 			_, err := q.EnqueueFetchTx(ctx, tx, m, 0)
 			return err
 		}); err != nil {

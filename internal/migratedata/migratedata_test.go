@@ -46,7 +46,7 @@ func TestMigrateDataCopiesSQLiteToPostgres(t *testing.T) {
 			segs = append(segs, models.Segment{Name: p.Name, Email: p.Email, JoinTime: p.Join, LeaveTime: p.Leave,
 				Status: p.Status, Raw: string(p.DashboardJSON(true))})
 		}
-		require.NoError(t, src.Tx(ctx, func(tx *models.Store) error { return tx.ReplaceSegments(ctx, m.ID, "dashboard", segs) }))
+		require.NoError(t, src.Tx(ctx, func(tx *models.Tx) error { return tx.ReplaceSegments(ctx, m.ID, "dashboard", segs) }))
 		want = append(want, zm)
 	}
 	src.Close()

@@ -1,0 +1,395 @@
+package models
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"rollcall/internal/testdb"
+)
+
+// allModels lists every table rollcall owns, in dependency order, as
+// AutoMigrate made them before migrations were versioned.
+func allModels() []any {
+	return []any{&Meeting{}, &Segment{}, &WebhookEvent{}, &User{}, &Session{}}
+}
+
+// autoMigrate makes s's schema the way Store.Migrate did before migrations
+// were versioned: GORM's AutoMigrate of the models and, on PostgreSQL, the
+// trigram indexes of the meetings search.
+func autoMigrate(t *testing.T, s *Store) {
+	t.Helper()
+	db := s.DB.WithContext(context.Background())
+	require.NoError(t, db.AutoMigrate(allModels()...))
+	if s.Dialect == DialectPostgres {
+		require.NoError(t, db.Exec("CREATE EXTENSION IF NOT EXISTS pg_trgm").Error)
+		for _, col := range []string{"topic", "host_name", "host_email"} {
+			require.NoError(t, db.Exec("CREATE INDEX IF NOT EXISTS idx_meetings_"+col+"_trgm ON meetings USING gin ("+col+" gin_trgm_ops)").Error)
+		}
+	}
+}
+
+// openUnmigrated opens a fresh database for t without migrating it.
+func openUnmigrated(t *testing.T) *Store {
+	t.Helper()
+	s, err := Open(context.Background(), testdb.DSN(t), nil)
+	require.NoError(t, err)
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// latestVersion is the newest version among the migrations of s's engine.
+func latestVersion(t *testing.T, s *Store) int64 {
+	t.Helper()
+	p, err := s.migrations()
+	require.NoError(t, err)
+	srcs := p.ListSources()
+	require.NotEmpty(t, srcs)
+	return srcs[len(srcs)-1].Version
+}
+
+// notOurs reports whether table belongs to goose or the job queue.
+func notOurs(table string) bool {
+	return table == versionTable || strings.HasPrefix(table, "river")
+}
+
+// rowStrings runs q and returns each row's columns joined with "|", sorted.
+func rowStrings(t *testing.T, db *sql.DB, q string, args ...any) []string {
+	t.Helper()
+	rows, err := db.Query(q, args...)
+	require.NoError(t, err, q)
+	defer rows.Close()
+	cols, err := rows.Columns()
+	require.NoError(t, err)
+	var out []string
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		require.NoError(t, rows.Scan(ptrs...))
+		parts := make([]string, len(vals))
+		for i, v := range vals {
+			switch v := v.(type) {
+			case []byte:
+				parts[i] = string(v)
+			case time.Time:
+				parts[i] = v.UTC().Format(time.RFC3339Nano)
+			default:
+				parts[i] = fmt.Sprint(v)
+			}
+		}
+		out = append(out, strings.Join(parts, "|"))
+	}
+	require.NoError(t, rows.Err())
+	slices.Sort(out)
+	return out
+}
+
+// tables returns rollcall's tables in s, sorted.
+func tables(t *testing.T, s *Store) []string {
+	t.Helper()
+	q := "SELECT name FROM sqlite_master WHERE type = 'table' AND name <> 'sqlite_sequence'"
+	if s.Dialect == DialectPostgres {
+		q = "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
+	}
+	var out []string
+	for _, name := range rowStrings(t, s.SQL, q) {
+		if !notOurs(name) {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+var (
+	sqlQuotes      = regexp.MustCompile("[`\"]")
+	sqlSpacePunct  = regexp.MustCompile(`\s*([(),])\s*`)
+	sqlSpaceRepeat = regexp.MustCompile(`\s+`)
+)
+
+// normalizeSQL drops quoting and layout from a statement SQLite kept, so that
+// GORM's one-line statements compare with the migrations' laid-out ones.
+func normalizeSQL(q string) string {
+	q = sqlQuotes.ReplaceAllString(q, "")
+	q = sqlSpacePunct.ReplaceAllString(q, "$1")
+	return strings.TrimSpace(sqlSpaceRepeat.ReplaceAllString(q, " "))
+}
+
+// schemaOf describes every table, column, type, default, key, index,
+// constraint and sequence of rollcall's tables in s (not goose's, not the job
+// queue's), one sorted line each, for comparing two databases.
+func schemaOf(t *testing.T, s *Store) []string {
+	t.Helper()
+	var out []string
+	add := func(kind string, rows []string) {
+		for _, r := range rows {
+			out = append(out, kind+": "+r)
+		}
+	}
+	ts := tables(t, s)
+	require.NotEmpty(t, ts)
+	if s.Dialect == DialectSQLite {
+		for _, r := range rowStrings(t, s.SQL, "SELECT type, name, tbl_name, COALESCE(sql, '') FROM sqlite_master") {
+			f := strings.SplitN(r, "|", 4)
+			if notOurs(f[2]) {
+				continue
+			}
+			out = append(out, "object: "+f[0]+"|"+f[1]+"|"+f[2]+"|"+normalizeSQL(f[3]))
+		}
+		for _, tb := range ts {
+			add("column "+tb, rowStrings(t, s.SQL, "SELECT * FROM pragma_table_xinfo(?)", tb))
+			add("fk "+tb, rowStrings(t, s.SQL, "SELECT * FROM pragma_foreign_key_list(?)", tb))
+			for _, ix := range rowStrings(t, s.SQL, "SELECT name, \"unique\", origin, partial FROM pragma_index_list(?)", tb) {
+				out = append(out, "index "+tb+": "+ix)
+				name, _, _ := strings.Cut(ix, "|")
+				add("index column "+name, rowStrings(t, s.SQL, "SELECT * FROM pragma_index_xinfo(?)", name))
+			}
+		}
+		slices.Sort(out)
+		return out
+	}
+	inOurs := "= ANY($1)"
+	add("column", rowStrings(t, s.SQL, `SELECT table_name, ordinal_position, column_name, data_type,
+		COALESCE(character_maximum_length, -1), is_nullable, COALESCE(column_default, '')
+		FROM information_schema.columns WHERE table_schema = current_schema() AND table_name `+inOurs, ts))
+	add("index", rowStrings(t, s.SQL, `SELECT tablename, indexname, indexdef FROM pg_indexes
+		WHERE schemaname = current_schema() AND tablename `+inOurs, ts))
+	add("constraint", rowStrings(t, s.SQL, `SELECT c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid)
+		FROM pg_constraint c WHERE c.conrelid::regclass::text `+inOurs, ts))
+	add("sequence", rowStrings(t, s.SQL, `SELECT s.relname, t.relname, a.attname, q.seqtypid::regtype::text,
+		q.seqstart, q.seqincrement, q.seqmin, q.seqmax, q.seqcache, q.seqcycle
+		FROM pg_depend d JOIN pg_class s ON s.oid = d.objid AND s.relkind = 'S'
+		JOIN pg_sequence q ON q.seqrelid = s.oid
+		JOIN pg_class t ON t.oid = d.refobjid
+		JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = d.refobjsubid
+		WHERE d.deptype IN ('a', 'i') AND t.relname `+inOurs, ts))
+	add("extension", rowStrings(t, s.SQL, "SELECT extname FROM pg_extension"))
+	slices.Sort(out)
+	return out
+}
+
+func TestMigrationsMatchModels(t *testing.T) {
+	ctx := context.Background()
+	migrated := openUnmigrated(t)
+	require.NoError(t, migrated.Migrate(ctx))
+	auto := openUnmigrated(t)
+	autoMigrate(t, auto)
+
+	want := schemaOf(t, auto)
+	assert.Equal(t, want, schemaOf(t, migrated),
+		"the newest migrations of %s must make the schema AutoMigrate derives from the models", migrated.Dialect)
+	assert.Equal(t, []string{"meetings", "segments", "sessions", "users", "webhook_events"}, tables(t, migrated))
+	if migrated.Dialect == DialectPostgres {
+		for _, ix := range searchIndexes {
+			assert.Contains(t, want, "index: meetings|"+ix+"|CREATE INDEX "+ix+" ON public.meetings USING gin ("+
+				strings.TrimSuffix(strings.TrimPrefix(ix, "idx_meetings_"), "_trgm")+" gin_trgm_ops)")
+		}
+	}
+}
+
+func TestMigrateIsIdempotent(t *testing.T) {
+	ctx := context.Background()
+	s := openUnmigrated(t)
+	v, err := s.SchemaVersion(ctx)
+	require.NoError(t, err)
+	assert.Zero(t, v, "a new database has no version")
+	require.NoError(t, s.Migrate(ctx))
+	before := schemaOf(t, s)
+	require.NoError(t, s.Migrate(ctx), "migrating twice is fine")
+	assert.Equal(t, before, schemaOf(t, s))
+	v, err = s.SchemaVersion(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, latestVersion(t, s), v)
+	var applied []string
+	applied = rowStrings(t, s.SQL, "SELECT version_id FROM "+versionTable)
+	assert.Equal(t, []string{"0", "1"}, applied, "each version is recorded once")
+}
+
+func TestMigrateConcurrently(t *testing.T) {
+	// Replicas starting together on PostgreSQL, or goroutines of one
+	// process on SQLite, migrate one after the other.
+	ctx := context.Background()
+	dsn := testdb.DSN(t)
+	stores := make([]*Store, 3)
+	for i := range stores {
+		if i > 0 && !IsPostgres(dsn) {
+			stores[i] = stores[0] // one process owns a SQLite file
+			continue
+		}
+		s, err := Open(ctx, dsn, nil)
+		require.NoError(t, err)
+		t.Cleanup(func() { s.Close() })
+		stores[i] = s
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, len(stores))
+	for i, s := range stores {
+		wg.Go(func() { errs[i] = s.Migrate(ctx) })
+	}
+	wg.Wait()
+	for _, err := range errs {
+		require.NoError(t, err)
+	}
+	assert.Equal(t, []string{"0", "1"}, rowStrings(t, stores[0].SQL, "SELECT version_id FROM "+versionTable))
+}
+
+func TestAdoptionListMatchesVersion1(t *testing.T) {
+	ctx := context.Background()
+	s := openUnmigrated(t)
+	p, err := s.migrations()
+	require.NoError(t, err)
+	_, err = p.UpTo(ctx, 1)
+	require.NoError(t, err)
+	var names []string
+	for name := range v1Tables {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	require.Equal(t, names, tables(t, s))
+	for _, name := range names {
+		cols, err := s.columns(ctx, name)
+		require.NoError(t, err)
+		assert.Equal(t, cols, v1Tables[name], "columns of %s", name)
+	}
+}
+
+// fillEveryTable writes rows to every table of s through the Store, every
+// column set, and fails when a table is left empty (a new table needs rows
+// here).
+func fillEveryTable(t *testing.T, s *Store) {
+	t.Helper()
+	ctx := context.Background()
+	start := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	end := start.Add(time.Hour)
+	for i, uuid := range []string{"kept==", "failed=="} {
+		m, err := s.UpsertEndedMeeting(ctx, MeetingEnded{UUID: uuid, MeetingNumber: 81234567890 + int64(i), Webinar: i == 1,
+			Topic: "Weekly ✓", HostID: "host-1", Type: 8, StartTime: start, EndTime: &end, Timezone: "Europe/Paris", AccountID: "acct"})
+		require.NoError(t, err)
+		require.NoError(t, s.FillMeetingDetails(ctx, m.ID, MeetingDetails{HostName: "Hédi Host", HostEmail: "host@example.com"}))
+		require.NoError(t, s.MarkFetching(ctx, m.ID))
+		if i == 1 {
+			require.NoError(t, s.MarkFailed(ctx, m.ID, "zoom said no"))
+			continue
+		}
+		leave := start.Add(40 * time.Minute)
+		segs := []Segment{
+			{PersonKey: "e:ann@example.com", ParticipantID: "p1", UserID: "16778240", ParticipantUUID: "pu1",
+				ParticipantUserID: "pui1", RegistrantID: "r1", CustomerKey: "ck", Name: "Ann", Email: "ann@example.com",
+				JoinTime: start, LeaveTime: &leave, LeaveReason: "Ann left<br>the meeting", Status: "in_meeting",
+				Role: "attendee", Device: "Mac", OS: "macOS", Location: "Paris (FR)", IPAddress: "192.0.2.1", Raw: `{"id":"p1"}`},
+			{Name: "Guest", JoinTime: start.Add(time.Minute), Raw: `{}`},
+		}
+		require.NoError(t, s.Tx(ctx, func(tx *Tx) error { return tx.ReplaceSegments(ctx, m.ID, "dashboard", segs) }))
+		_, err = s.RecordEvent(ctx, &WebhookEvent{DedupKey: EventDedupKey("meeting.ended", uuid), Event: "meeting.ended",
+			MeetingUUID: uuid, EventTS: 1772442000123, ReceivedAt: end, Body: `{"event":"meeting.ended"}`})
+		require.NoError(t, err)
+	}
+	u, err := s.CreateUser(ctx, "admin@example.com", RoleAdmin, "correct horse battery")
+	require.NoError(t, err)
+	require.NoError(t, s.SetUserTimezone(ctx, u.ID, "Asia/Tokyo"))
+	_, err = s.CreateSession(ctx, u.ID, time.Hour)
+	require.NoError(t, err)
+
+	for _, table := range tables(t, s) {
+		var n int64
+		require.NoError(t, s.SQL.QueryRow("SELECT COUNT(*) FROM "+table).Scan(&n))
+		require.NotZero(t, n, "fillEveryTable leaves %s empty", table)
+	}
+}
+
+// everyRow returns every row of every rollcall table of s, by table.
+func everyRow(t *testing.T, s *Store) map[string][]string {
+	t.Helper()
+	out := map[string][]string{}
+	for _, table := range tables(t, s) {
+		out[table] = rowStrings(t, s.SQL, "SELECT * FROM "+table)
+	}
+	return out
+}
+
+func TestUpgradeKeepsEveryRow(t *testing.T) {
+	ctx := context.Background()
+	// upgrade fills old, a database at an older schema, migrates it, and
+	// checks that every row survived and the schema is the newest one.
+	upgrade := func(t *testing.T, old *Store) {
+		fillEveryTable(t, old)
+		rows := everyRow(t, old)
+		require.NoError(t, old.Migrate(ctx))
+		assert.Equal(t, rows, everyRow(t, old))
+		v, err := old.SchemaVersion(ctx)
+		require.NoError(t, err)
+		assert.Equal(t, latestVersion(t, old), v)
+
+		fresh := openUnmigrated(t)
+		require.NoError(t, fresh.Migrate(ctx))
+		assert.Equal(t, schemaOf(t, fresh), schemaOf(t, old), "an upgraded database has the schema of a new one")
+
+		// The keys go on from where they were: nothing was re-created.
+		m, err := old.UpsertEndedMeeting(ctx, MeetingEnded{UUID: "after-upgrade==", StartTime: time.Now()})
+		require.NoError(t, err)
+		assert.Equal(t, uint64(3), m.ID)
+	}
+
+	t.Run("made by AutoMigrate before versioned migrations", func(t *testing.T) {
+		old := openUnmigrated(t)
+		autoMigrate(t, old)
+		schema := schemaOf(t, old)
+		upgrade(t, old)
+		assert.Equal(t, []string{"0", "1"}, rowStrings(t, old.SQL, "SELECT version_id FROM "+versionTable),
+			"adopted as version 1")
+		// Adoption touches nothing but goose's table; version 1 is the
+		// newest, so nothing else ran either.
+		if latestVersion(t, old) == 1 {
+			assert.Equal(t, schema, schemaOf(t, old))
+		}
+	})
+	s := openUnmigrated(t)
+	for v := int64(1); v < latestVersion(t, s); v++ {
+		t.Run(fmt.Sprintf("at version %d", v), func(t *testing.T) {
+			old := openUnmigrated(t)
+			p, err := old.migrations()
+			require.NoError(t, err)
+			_, err = p.UpTo(ctx, v)
+			require.NoError(t, err)
+			upgrade(t, old)
+		})
+	}
+}
+
+func TestMigrateRefusesAPartialDatabase(t *testing.T) {
+	ctx := context.Background()
+	s := openUnmigrated(t)
+	require.NoError(t, s.DB.AutoMigrate(&Meeting{}, &Segment{}))
+	err := s.Migrate(ctx)
+	require.ErrorContains(t, err, "has the tables meetings, segments but not sessions, users, webhook_events")
+
+	s = openUnmigrated(t)
+	autoMigrate(t, s)
+	require.NoError(t, s.DB.Migrator().DropColumn(&User{}, "timezone"))
+	require.ErrorContains(t, s.Migrate(ctx), "table users lacks column timezone")
+	v, err := s.SchemaVersion(ctx)
+	require.NoError(t, err)
+	assert.Zero(t, v, "a refused database is not recorded")
+}
+
+func TestMigrateRefusesANewerDatabase(t *testing.T) {
+	ctx := context.Background()
+	s := openUnmigrated(t)
+	require.NoError(t, s.Migrate(ctx))
+	next := latestVersion(t, s) + 1
+	_, err := s.SQL.Exec("INSERT INTO "+versionTable+" (version_id, is_applied) VALUES ($1, $2)", next, true)
+	require.NoError(t, err)
+	err = s.Migrate(ctx)
+	require.ErrorContains(t, err, fmt.Sprintf("the database is at schema version %d, newer than this rollcall's %d", next, next-1))
+}
