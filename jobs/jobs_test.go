@@ -158,9 +158,9 @@ func (e *testEnv) riverConfig() *river.Config {
 // rivertest works a job inside a caller's transaction; the workers then
 // run over tx, a Store bound to that same transaction, because on SQLite a
 // second connection could not write while it is open.
-func (e *testEnv) inTx(t *testing.T, fn func(tx *models.Store)) {
+func (e *testEnv) inTx(t *testing.T, fn func(tx *models.Tx)) {
 	t.Helper()
-	require.NoError(t, e.store.Tx(context.Background(), func(tx *models.Store) error {
+	require.NoError(t, e.store.Tx(context.Background(), func(tx *models.Tx) error {
 		fn(tx)
 		return nil
 	}))
@@ -175,8 +175,8 @@ func (e *testEnv) fetch(t *testing.T, m models.Meeting, opts *river.InsertOpts) 
 		res *rivertest.WorkResult
 		err error
 	)
-	e.inTx(t, func(tx *models.Store) {
-		res, err = e.fetchWorker(t, tx).Work(context.Background(), t, tx.SQLTx(),
+	e.inTx(t, func(tx *models.Tx) {
+		res, err = e.fetchWorker(t, tx.Store).Work(context.Background(), t, tx.SQLTx(),
 			FetchParticipantsArgs{MeetingID: m.ID, UUID: m.UUID}, opts)
 	})
 	require.NotNil(t, res)
@@ -191,8 +191,8 @@ func (e *testEnv) refetch(t *testing.T, job *rivertype.JobRow) (*rivertest.WorkR
 		res *rivertest.WorkResult
 		err error
 	)
-	e.inTx(t, func(tx *models.Store) {
-		res, err = e.fetchWorker(t, tx).WorkJob(context.Background(), t, tx.SQLTx(), job)
+	e.inTx(t, func(tx *models.Tx) {
+		res, err = e.fetchWorker(t, tx.Store).WorkJob(context.Background(), t, tx.SQLTx(), job)
 	})
 	require.NotNil(t, res)
 	return res, err

@@ -108,10 +108,10 @@ func TestJobCounts(t *testing.T) {
 // reconcile works one reconcile job, as the periodic job would.
 func (e *testEnv) reconcile(t *testing.T) {
 	t.Helper()
-	e.inTx(t, func(tx *models.Store) {
-		drv, err := driverFor(tx)
+	e.inTx(t, func(tx *models.Tx) {
+		drv, err := driverFor(tx.Store)
 		require.NoError(t, err)
-		w := rivertest.NewWorker(t, drv, e.riverConfig(), &ReconcileWorker{queue: e.queue(t, tx)})
+		w := rivertest.NewWorker(t, drv, e.riverConfig(), &ReconcileWorker{queue: e.queue(t, tx.Store)})
 		res, err := w.Work(context.Background(), t, tx.SQLTx(), ReconcileArgs{}, nil)
 		require.NoError(t, err)
 		require.Equal(t, river.EventKindJobCompleted, res.EventKind)
@@ -123,7 +123,7 @@ func TestReconcileRequeuesLostFetches(t *testing.T) {
 	e := newTestEnv(t, Config{ReconcileEvery: 5 * time.Minute})
 	lost := e.meeting(t, "uuid-lost", false)
 	done := e.meeting(t, "uuid-done", false)
-	require.NoError(t, e.store.Tx(ctx, func(tx *models.Store) error {
+	require.NoError(t, e.store.Tx(ctx, func(tx *models.Tx) error {
 		return tx.ReplaceSegments(ctx, done.ID, "dashboard", nil)
 	}))
 
@@ -143,10 +143,10 @@ func TestReconcileRequeuesLostFetches(t *testing.T) {
 // purge works one purge job, as the periodic job would.
 func (e *testEnv) purge(t *testing.T) {
 	t.Helper()
-	e.inTx(t, func(tx *models.Store) {
-		drv, err := driverFor(tx)
+	e.inTx(t, func(tx *models.Tx) {
+		drv, err := driverFor(tx.Store)
 		require.NoError(t, err)
-		w := rivertest.NewWorker(t, drv, e.riverConfig(), &PurgeWorker{queue: e.queue(t, tx)})
+		w := rivertest.NewWorker(t, drv, e.riverConfig(), &PurgeWorker{queue: e.queue(t, tx.Store)})
 		res, err := w.Work(context.Background(), t, tx.SQLTx(), PurgeArgs{}, nil)
 		require.NoError(t, err)
 		require.Equal(t, river.EventKindJobCompleted, res.EventKind)
