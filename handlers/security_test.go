@@ -459,3 +459,23 @@ func TestZeroThresholdsStayZero(t *testing.T) {
 	assert.Contains(t, body, "first join more than 0s after the start")
 	assert.Contains(t, body, "attendance of at least 0.0 %")
 }
+
+// Low: a NUL byte in a topic was written raw into the page's HTML (and
+// stored as different bytes on the two engines). Text is cleaned when
+// stored, on both engines alike.
+func TestSecurityNULInATopicNeverReachesAPage(t *testing.T) {
+	e := newEnv(t)
+	body := strings.Replace(endedBody, `"topic":"Weekly <b>sync</b>"`, `"topic":"Weekly\u0000sync\u0000"`, 1)
+	code, _ := e.post(t, []byte(body), signed([]byte(body), e.now, secret))
+	require.Equal(t, http.StatusOK, code)
+	m, err := e.store.MeetingByUUID(context.Background(), "4444AAAiAAAAAiAiAiiAii==")
+	require.NoError(t, err)
+	assert.NotContains(t, m.Topic, "\x00")
+	c := e.client(t, models.RoleViewer)
+	for _, p := range []string{"/meetings", "/meetings/" + strconv.FormatUint(m.ID, 10)} {
+		code, page := status(t, c, http.MethodGet, e.srv.URL+p)
+		require.Equal(t, http.StatusOK, code)
+		assert.NotContains(t, page, "\x00", p)
+		assert.Contains(t, page, "Weekly", p)
+	}
+}
