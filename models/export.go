@@ -147,11 +147,18 @@ func (s *Store) SegmentRawKeys(ctx context.Context, id uint64) ([]string, error)
 // exportMeetingBatch is how many meetings MeetingRows reads per query.
 const exportMeetingBatch = 200
 
+// exportSegmentGroup bounds the segments MeetingRows reads in one query
+// (and holds at once): consecutive meetings of a batch are grouped until
+// their stored segment counts reach it. A single larger meeting is a group
+// of its own.
+const exportSegmentGroup = 20_000
+
 // MeetingRows is a forward-only cursor over meeting instances, oldest
-// first by (StartTime, ID). It reads them in keyset batches rather than
-// through one long query, so it holds no connection (and no SQLite read
-// snapshot) between batches while the caller does other queries, such as
-// reading each meeting's segments, and memory stays at one batch.
+// first by (StartTime, ID), with each meeting's segments. It reads meetings
+// in keyset batches rather than through one long query, so it holds no
+// connection (and no SQLite read snapshot) between batches, and reads the
+// segments of several meetings per query (not one query per meeting), so
+// memory stays at one batch of meetings and one group of segments.
 type MeetingRows struct {
 	store    *Store
 	ctx      context.Context
@@ -161,6 +168,9 @@ type MeetingRows struct {
 	i        int
 	done     bool
 	err      error
+	// segs holds the segments of batch[i:groupEnd].
+	segs     map[uint64][]Segment
+	groupEnd int
 }
 
 // ExportMeetings returns a cursor over the meeting instances whose start is
@@ -205,11 +215,35 @@ func (r *MeetingRows) Next() bool {
 	last := cursorOf(r.batch[len(r.batch)-1])
 	r.after = &last
 	r.i = 0
+	r.groupEnd = 0
 	return true
 }
 
 // Meeting returns the current meeting; it is overwritten by Next.
 func (r *MeetingRows) Meeting() *Meeting { return &r.batch[r.i] }
+
+// Segments returns the segments of the current meeting in Zoom's order,
+// every field but Raw, reading them with those of the next meetings of
+// the batch when needed.
+func (r *MeetingRows) Segments() ([]Segment, error) {
+	if r.i >= r.groupEnd {
+		end, n := r.i, 0
+		for end < len(r.batch) && (end == r.i || n+r.batch[end].SegmentCount <= exportSegmentGroup) {
+			n += r.batch[end].SegmentCount
+			end++
+		}
+		ids := make([]uint64, 0, end-r.i)
+		for _, m := range r.batch[r.i:end] {
+			ids = append(ids, m.ID)
+		}
+		segs, err := r.store.SegmentsOf(r.ctx, ids)
+		if err != nil {
+			return nil, err
+		}
+		r.segs, r.groupEnd = segs, end
+	}
+	return r.segs[r.batch[r.i].ID], nil
+}
 
 // Err returns the error that ended the iteration, if any.
 func (r *MeetingRows) Err() error { return r.err }

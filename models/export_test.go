@@ -4,11 +4,13 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"gorm.io/gorm"
 )
 
 func openExportTest(t *testing.T) *Store {
@@ -142,4 +144,43 @@ func TestExportMeetingsPagesInBatches(t *testing.T) {
 	none := s.ExportMeetings(ctx, late.Add(time.Hour), time.Time{})
 	assert.False(t, none.Next())
 	assert.NoError(t, none.Err())
+}
+
+// The meetings export reads segments for many meetings per query: a
+// thousand meetings cost a handful of queries, not a thousand.
+func TestExportMeetingsReadsSegmentsInGroups(t *testing.T) {
+	s := openExportTest(t)
+	ctx := context.Background()
+	t0 := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	const n = 450
+	for i := range n {
+		start := t0.Add(time.Duration(i) * time.Hour)
+		end := start.Add(time.Hour)
+		m, err := s.UpsertEndedMeeting(ctx, MeetingEnded{UUID: fmt.Sprint("m", i), MeetingNumber: 7, StartTime: start, EndTime: &end})
+		require.NoError(t, err)
+		join := start.Add(time.Minute)
+		require.NoError(t, s.Tx(ctx, func(tx *Tx) error {
+			return tx.ReplaceSegments(ctx, m.ID, "dashboard", []Segment{
+				{Name: fmt.Sprint("p", i), PersonKey: fmt.Sprint("n:p", i), JoinTime: join},
+				{Name: "q", PersonKey: "n:q", JoinTime: join},
+			})
+		}))
+	}
+	var queries atomic.Int64
+	require.NoError(t, s.DB.Callback().Query().Before("gorm:query").Register("count_queries", func(*gorm.DB) { queries.Add(1) }))
+	defer s.DB.Callback().Query().Remove("count_queries")
+
+	rows := s.ExportMeetings(ctx, time.Time{}, time.Time{})
+	seen := 0
+	for rows.Next() {
+		segs, err := rows.Segments()
+		require.NoError(t, err)
+		require.Len(t, segs, 2)
+		assert.Equal(t, fmt.Sprint("p", seen), segs[0].Name, "the segments of the current meeting")
+		seen++
+	}
+	require.NoError(t, rows.Err())
+	assert.Equal(t, n, seen)
+	// 3 meeting batches (+1 empty read at most) and one segment group per batch.
+	assert.LessOrEqual(t, queries.Load(), int64(8), "queries for %d meetings", n)
 }
