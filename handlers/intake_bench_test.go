@@ -27,7 +27,12 @@ import (
 func BenchmarkIntake(b *testing.B) {
 	b.Run("rollcall", func(b *testing.B) {
 		e := newEnv(b)
-		benchPost(b, e.srv.URL)
+		benchPost(b, e.srv.URL, 2, endedFor)
+	})
+	// The top of the hour: participant joins from 64 concurrent deliveries.
+	b.Run("rollcall-joins-64", func(b *testing.B) {
+		e := newEnv(b)
+		benchPost(b, e.srv.URL, 32, joinedFor)
 	})
 	b.Run("baseline-gin-verify-only", func(b *testing.B) {
 		r := gin.New()
@@ -41,7 +46,7 @@ func BenchmarkIntake(b *testing.B) {
 		})
 		srv := httptest.NewServer(r)
 		defer srv.Close()
-		benchPost(b, srv.URL)
+		benchPost(b, srv.URL, 2, endedFor)
 	})
 	b.Run("baseline-sqlite-commit", func(b *testing.B) {
 		db, err := sql.Open("sqlite3", "file:"+filepath.Join(b.TempDir(), "raw.db")+
@@ -73,18 +78,30 @@ func BenchmarkIntake(b *testing.B) {
 
 var benchSeq atomic.Int64
 
-// benchPost posts distinct signed meeting.ended webhooks from 4 clients.
-func benchPost(b *testing.B, url string) {
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 16}}
+// endedFor and joinedFor are the n-th distinct webhook of their kind.
+func endedFor(n int64) []byte {
+	return []byte(fmt.Sprintf(`{"event":"meeting.ended","event_ts":%d,"payload":{"account_id":"acct",`+
+		`"object":{"id":"85912345678","uuid":"bench-%d==","host_id":"h1","topic":"Bench",`+
+		`"type":2,"start_time":"2026-11-20T10:00:00Z","end_time":"2026-11-20T11:00:00Z","duration":60}}}`, n, n))
+}
+
+func joinedFor(n int64) []byte {
+	return []byte(fmt.Sprintf(`{"event":"meeting.participant_joined","event_ts":%d,"payload":{"account_id":"acct",`+
+		`"object":{"id":"85912345678","uuid":"bench-live==","host_id":"h1","topic":"Bench","type":2,`+
+		`"start_time":"2026-11-20T10:00:00Z","participant":{"user_id":"%d","user_name":"Person %d",`+
+		`"participant_uuid":"p-%d","email":"p%d@example.com","join_time":"2026-11-20T10:00:01Z"}}}}`, n, n, n, n, n))
+}
+
+// benchPost posts distinct signed webhooks (body(n) for the n-th) with
+// parallelism × GOMAXPROCS concurrent deliveries.
+func benchPost(b *testing.B, url string, parallelism int, body func(n int64) []byte) {
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 128}}
 	b.ReportAllocs()
-	b.SetParallelism(2) // 2 × GOMAXPROCS concurrent deliveries
+	b.SetParallelism(parallelism)
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			n := benchSeq.Add(1)
-			body := []byte(fmt.Sprintf(`{"event":"meeting.ended","event_ts":%d,"payload":{"account_id":"acct",`+
-				`"object":{"id":"85912345678","uuid":"bench-%d==","host_id":"h1","topic":"Bench",`+
-				`"type":2,"start_time":"2026-11-20T10:00:00Z","end_time":"2026-11-20T11:00:00Z","duration":60}}}`, n, n))
+			body := body(benchSeq.Add(1))
 			req, _ := http.NewRequest(http.MethodPost, url+"/webhooks/zoom", bytes.NewReader(body))
 			req.Header = signed(body, time.Now(), secret)
 			res, err := client.Do(req)

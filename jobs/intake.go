@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"rollcall/models"
@@ -25,55 +27,183 @@ type Intake struct {
 // when Accept returns nil the event is durable and its fetch will run; when
 // it returns an error nothing was stored and Zoom should redeliver.
 // Redeliveries of one event store one row and queue one fetch.
+//
+// Deliveries that arrive together are committed together (group commit):
+// the top of the hour brings thousands of participant events at once, and
+// one commit for many of them costs about what one commit for one does.
+// Each caller still returns only after the commit that holds its event.
 func (q *Queue) Accept(ctx context.Context, ev zoom.Event) (Intake, error) {
+	return q.intake.submit(ctx, ev)
+}
+
+// acceptTx stores ev inside tx; see Accept.
+func (q *Queue) acceptTx(ctx context.Context, tx *models.Tx, ev zoom.Event) (Intake, error) {
 	var out Intake
-	err := q.store.Tx(ctx, func(tx *models.Tx) error {
-		isNew, err := tx.RecordEvent(ctx, &models.WebhookEvent{
-			DedupKey:    eventDedupKey(ev),
-			Event:       ev.Name,
-			MeetingUUID: ev.Object.UUID,
-			EventTS:     ev.EventTS,
-			Body:        string(ev.Raw),
-		})
-		if err != nil {
-			return err
-		}
-		out.New = isNew
-		if !ev.IsMeetingEnd() {
-			return nil
-		}
-		if ev.Object.UUID == "" {
-			return fmt.Errorf("jobs: %s without a meeting uuid", ev.Name)
-		}
-		m, err := tx.UpsertEndedMeeting(ctx, models.MeetingEnded{
-			UUID:          ev.Object.UUID,
-			MeetingNumber: int64(ev.Object.ID),
-			Webinar:       ev.Name == zoom.EventWebinarEnded,
-			Topic:         ev.Object.Topic,
-			HostID:        ev.Object.HostID,
-			Type:          ev.Object.Type,
-			StartTime:     ev.Object.StartTime,
-			EndTime:       ev.Object.EndTime,
-			Timezone:      ev.Object.Timezone,
-			AccountID:     ev.AccountID,
-		})
-		if err != nil {
-			return err
-		}
-		out.MeetingID = m.ID
-		// A redelivery of an end whose meeting is already fetched needs no
-		// new fetch; anything else makes sure one is queued (the unique
-		// job keeps that to one).
-		if !isNew && m.FetchStatus == models.FetchFetched {
-			return nil
-		}
-		out.Queued, err = q.EnqueueFetchTx(ctx, tx, m, q.cfg.FetchDelay)
-		return err
+	isNew, err := tx.RecordEvent(ctx, &models.WebhookEvent{
+		DedupKey:    eventDedupKey(ev),
+		Event:       ev.Name,
+		MeetingUUID: ev.Object.UUID,
+		EventTS:     ev.EventTS,
+		Body:        string(ev.Raw),
 	})
 	if err != nil {
 		return Intake{}, err
 	}
+	out.New = isNew
+	if !ev.IsMeetingEnd() {
+		return out, nil
+	}
+	if ev.Object.UUID == "" {
+		return Intake{}, fmt.Errorf("jobs: %s without a meeting uuid", ev.Name)
+	}
+	m, err := tx.UpsertEndedMeeting(ctx, models.MeetingEnded{
+		UUID:          ev.Object.UUID,
+		MeetingNumber: int64(ev.Object.ID),
+		Webinar:       ev.Name == zoom.EventWebinarEnded,
+		Topic:         ev.Object.Topic,
+		HostID:        ev.Object.HostID,
+		Type:          ev.Object.Type,
+		StartTime:     ev.Object.StartTime,
+		EndTime:       ev.Object.EndTime,
+		Timezone:      ev.Object.Timezone,
+		AccountID:     ev.AccountID,
+	})
+	if err != nil {
+		return Intake{}, err
+	}
+	out.MeetingID = m.ID
+	// A redelivery of an end whose meeting is already fetched needs no
+	// new fetch; anything else makes sure one is queued (the unique job
+	// keeps that to one).
+	if !isNew && m.FetchStatus == models.FetchFetched {
+		return out, nil
+	}
+	out.Queued, err = q.EnqueueFetchTx(ctx, tx, m, q.cfg.FetchDelay)
+	if err != nil {
+		return Intake{}, err
+	}
 	return out, nil
+}
+
+// maxIntakeBatch bounds the events committed in one transaction.
+const maxIntakeBatch = 256
+
+// groupCommit batches concurrent Accept calls into shared transactions
+// without a goroutine of its own: the first caller to find no batch under
+// way leads one, taking every delivery waiting at that moment; when it is
+// done it hands the lead to the oldest delivery still waiting, if any.
+type groupCommit struct {
+	q       *Queue
+	mu      sync.Mutex
+	waiting []*intakeReq
+	leading bool
+	batches atomic.Int64 // transactions begun, for tests and curiosity
+}
+
+type intakeReq struct {
+	ctx  context.Context
+	ev   zoom.Event
+	out  Intake
+	err  error
+	done chan struct{} // closed when out and err are set
+	lead chan struct{} // closed when this caller is to lead the next batch
+}
+
+func (g *groupCommit) submit(ctx context.Context, ev zoom.Event) (Intake, error) {
+	r := &intakeReq{ctx: ctx, ev: ev, done: make(chan struct{}), lead: make(chan struct{})}
+	g.mu.Lock()
+	g.waiting = append(g.waiting, r)
+	lead := !g.leading
+	if lead {
+		g.leading = true
+	}
+	g.mu.Unlock()
+	if !lead {
+		select {
+		case <-r.done:
+			return r.out, r.err
+		case <-r.lead:
+		}
+	}
+	g.runBatch()
+	<-r.done // the batch it led held it
+	return r.out, r.err
+}
+
+// runBatch commits the waiting deliveries (at most maxIntakeBatch), then
+// hands the lead on.
+func (g *groupCommit) runBatch() {
+	g.mu.Lock()
+	n := min(len(g.waiting), maxIntakeBatch)
+	batch := g.waiting[:n:n]
+	g.waiting = g.waiting[n:]
+	g.mu.Unlock()
+
+	g.commit(batch)
+
+	g.mu.Lock()
+	if len(g.waiting) > 0 {
+		close(g.waiting[0].lead)
+	} else {
+		g.leading = false
+	}
+	g.mu.Unlock()
+}
+
+// commit stores batch in one transaction and answers each delivery. If the
+// shared transaction fails, each delivery is tried in a transaction of its
+// own, so that one bad event cannot refuse its neighbours.
+func (g *groupCommit) commit(batch []*intakeReq) {
+	live := batch[:0:0]
+	for _, r := range batch {
+		if err := r.ctx.Err(); err != nil {
+			r.err = err // its caller gave up; Zoom will redeliver
+			close(r.done)
+			continue
+		}
+		live = append(live, r)
+	}
+	if len(live) == 0 {
+		return
+	}
+	// The transaction belongs to every delivery in it: it runs on the
+	// leader's context without its cancellation, bounded by the longest
+	// any of them would wait.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(live[0].ctx), 30*time.Second)
+	defer cancel()
+	g.batches.Add(1)
+	if len(live) > 1 {
+		outs := make([]Intake, len(live))
+		err := g.q.store.Tx(ctx, func(tx *models.Tx) error {
+			for i, r := range live {
+				out, err := g.q.acceptTx(ctx, tx, r.ev)
+				if err != nil {
+					return err
+				}
+				outs[i] = out
+			}
+			return nil
+		})
+		if err == nil {
+			for i, r := range live {
+				r.out = outs[i]
+				close(r.done)
+			}
+			return
+		}
+		g.q.log.Warn("group commit failed; storing its events one by one", "events", len(live), "error", err)
+	}
+	for _, r := range live {
+		r.err = g.q.store.Tx(ctx, func(tx *models.Tx) error {
+			out, err := g.q.acceptTx(ctx, tx, r.ev)
+			r.out = out
+			return err
+		})
+		if r.err != nil {
+			r.out = Intake{}
+		}
+		close(r.done)
+	}
 }
 
 func eventDedupKey(ev zoom.Event) string {

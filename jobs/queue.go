@@ -89,10 +89,11 @@ func (c *Config) defaults() {
 
 // Queue is rollcall's River client with its workers.
 type Queue struct {
-	river *river.Client[*sql.Tx]
-	store *models.Store
-	cfg   Config
-	log   *slog.Logger
+	river  *river.Client[*sql.Tx]
+	store  *models.Store
+	cfg    Config
+	log    *slog.Logger
+	intake *groupCommit
 }
 
 func driverFor(store *models.Store) (riverdriver.Driver[*sql.Tx], error) {
@@ -151,6 +152,7 @@ func New(store *models.Store, src ParticipantSource, cfg Config, log *slog.Logge
 		return nil, err
 	}
 	q := &Queue{store: store, cfg: cfg, log: log}
+	q.intake = &groupCommit{q: q}
 	rc := &river.Config{
 		Logger:               quiet(log),
 		MaxAttempts:          cfg.MaxAttempts,
