@@ -36,25 +36,39 @@ func (q *Queue) Accept(ctx context.Context, ev zoom.Event) (Intake, error) {
 	return q.intake.submit(ctx, ev)
 }
 
-// acceptTx stores ev inside tx; see Accept.
-func (q *Queue) acceptTx(ctx context.Context, tx *models.Tx, ev zoom.Event) (Intake, error) {
-	var out Intake
-	isNew, err := tx.RecordEvent(ctx, &models.WebhookEvent{
-		DedupKey:    eventDedupKey(ev),
-		Event:       ev.Name,
-		MeetingUUID: ev.Object.UUID,
-		EventTS:     ev.EventTS,
-		Body:        string(ev.Raw),
-	})
+// acceptTx stores evs inside tx, the events in one statement; see Accept.
+func (q *Queue) acceptTx(ctx context.Context, tx *models.Tx, evs []zoom.Event) ([]Intake, error) {
+	rows := make([]*models.WebhookEvent, len(evs))
+	for i, ev := range evs {
+		rows[i] = &models.WebhookEvent{
+			DedupKey:    eventDedupKey(ev),
+			Event:       ev.Name,
+			MeetingUUID: ev.Object.UUID,
+			EventTS:     ev.EventTS,
+			Body:        string(ev.Raw),
+		}
+	}
+	isNew, err := tx.RecordEvents(ctx, rows)
 	if err != nil {
-		return Intake{}, err
+		return nil, err
 	}
-	out.New = isNew
-	if !ev.IsMeetingEnd() {
-		return out, nil
+	outs := make([]Intake, len(evs))
+	for i, ev := range evs {
+		outs[i].New = isNew[i]
+		if ev.IsMeetingEnd() {
+			if err := q.meetingEndedTx(ctx, tx, ev, &outs[i]); err != nil {
+				return nil, err
+			}
+		}
 	}
+	return outs, nil
+}
+
+// meetingEndedTx upserts the instance of a meeting or webinar end and
+// queues its fetch, inside tx.
+func (q *Queue) meetingEndedTx(ctx context.Context, tx *models.Tx, ev zoom.Event, out *Intake) error {
 	if ev.Object.UUID == "" {
-		return Intake{}, fmt.Errorf("jobs: %s without a meeting uuid", ev.Name)
+		return fmt.Errorf("jobs: %s without a meeting uuid", ev.Name)
 	}
 	m, err := tx.UpsertEndedMeeting(ctx, models.MeetingEnded{
 		UUID:          ev.Object.UUID,
@@ -69,20 +83,17 @@ func (q *Queue) acceptTx(ctx context.Context, tx *models.Tx, ev zoom.Event) (Int
 		AccountID:     ev.AccountID,
 	})
 	if err != nil {
-		return Intake{}, err
+		return err
 	}
 	out.MeetingID = m.ID
 	// A redelivery of an end whose meeting is already fetched needs no
 	// new fetch; anything else makes sure one is queued (the unique job
 	// keeps that to one).
-	if !isNew && m.FetchStatus == models.FetchFetched {
-		return out, nil
+	if !out.New && m.FetchStatus == models.FetchFetched {
+		return nil
 	}
 	out.Queued, err = q.EnqueueFetchTx(ctx, tx, m, q.cfg.FetchDelay)
-	if err != nil {
-		return Intake{}, err
-	}
-	return out, nil
+	return err
 }
 
 // maxIntakeBatch bounds the events committed in one transaction.
@@ -172,31 +183,34 @@ func (g *groupCommit) commit(batch []*intakeReq) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(live[0].ctx), 30*time.Second)
 	defer cancel()
 	g.batches.Add(1)
-	if len(live) > 1 {
-		outs := make([]Intake, len(live))
-		err := g.q.store.Tx(ctx, func(tx *models.Tx) error {
-			for i, r := range live {
-				out, err := g.q.acceptTx(ctx, tx, r.ev)
-				if err != nil {
-					return err
-				}
-				outs[i] = out
-			}
-			return nil
-		})
-		if err == nil {
-			for i, r := range live {
-				r.out = outs[i]
-				close(r.done)
-			}
-			return
-		}
-		g.q.log.Warn("group commit failed; storing its events one by one", "events", len(live), "error", err)
+	evs := make([]zoom.Event, len(live))
+	for i, r := range live {
+		evs[i] = r.ev
 	}
+	var outs []Intake
+	err := g.q.store.Tx(ctx, func(tx *models.Tx) error {
+		var err error
+		outs, err = g.q.acceptTx(ctx, tx, evs)
+		return err
+	})
+	if err == nil || len(live) == 1 {
+		for i, r := range live {
+			if err != nil {
+				r.err = err
+			} else {
+				r.out = outs[i]
+			}
+			close(r.done)
+		}
+		return
+	}
+	g.q.log.Warn("group commit failed; storing its events one by one", "events", len(live), "error", err)
 	for _, r := range live {
 		r.err = g.q.store.Tx(ctx, func(tx *models.Tx) error {
-			out, err := g.q.acceptTx(ctx, tx, r.ev)
-			r.out = out
+			outs, err := g.q.acceptTx(ctx, tx, []zoom.Event{r.ev})
+			if err == nil {
+				r.out = outs[0]
+			}
 			return err
 		})
 		if r.err != nil {

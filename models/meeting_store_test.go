@@ -96,3 +96,30 @@ func TestUpsertEndedMeetingReturnsTheStoredRow(t *testing.T) {
 	assert.Equal(t, FetchFailed, again.FetchStatus, "the fetch state is the stored one")
 	assert.Equal(t, "boom", again.LastError)
 }
+
+// RecordEvents stores a batch in one statement: an event stored before,
+// or repeated within the batch, is a redelivery, counted exactly.
+func TestRecordEventsCountsRedeliveries(t *testing.T) {
+	s := openStoreTest(t)
+	ctx := context.Background()
+	ev := func(k string) *WebhookEvent {
+		return &WebhookEvent{DedupKey: k, Event: "meeting.participant_joined", MeetingUUID: "u\x00", Body: "{\"k\":\"" + k + "\"}"}
+	}
+	isNew, err := s.RecordEvents(ctx, []*WebhookEvent{ev("a")})
+	require.NoError(t, err)
+	assert.Equal(t, []bool{true}, isNew)
+
+	isNew, err = s.RecordEvents(ctx, []*WebhookEvent{ev("b"), ev("a"), ev("b"), ev("c"), ev("b"), ev("a")})
+	require.NoError(t, err)
+	assert.Equal(t, []bool{true, false, false, true, false, false}, isNew)
+
+	var rows []WebhookEvent
+	require.NoError(t, s.DB.Order("dedup_key").Find(&rows).Error)
+	require.Len(t, rows, 3)
+	got := map[string]int{}
+	for _, r := range rows {
+		got[r.DedupKey] = r.Deliveries
+		assert.Equal(t, "u", r.MeetingUUID, "text is cleaned as on every write")
+	}
+	assert.Equal(t, map[string]int{"a": 3, "b": 3, "c": 1}, got)
+}

@@ -4,10 +4,11 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"strings"
 	"time"
 
-	"gorm.io/gorm/clause"
+	"gorm.io/gorm"
 )
 
 // WebhookEvent is a verified webhook as Zoom delivered it. DedupKey makes a
@@ -36,30 +37,66 @@ func EventDedupKey(parts ...string) string {
 // already, in which case it counts the redelivery. It reports whether e is
 // new.
 func (s *Store) RecordEvent(ctx context.Context, e *WebhookEvent) (isNew bool, err error) {
-	if e.ReceivedAt.IsZero() {
-		e.ReceivedAt = time.Now().UTC()
-	}
-	res := s.DB.WithContext(ctx).Clauses(clause.OnConflict{
-		Columns:   []clause.Column{{Name: "dedup_key"}},
-		DoNothing: true,
-	}).Create(e)
-	if res.Error != nil {
-		return false, notFound(res.Error, "record event")
-	}
-	if res.RowsAffected == 1 {
-		return true, nil
-	}
-	err = s.DB.WithContext(ctx).Model(&WebhookEvent{}).Where("dedup_key = ?", e.DedupKey).
-		UpdateColumn("deliveries", gormExpr("deliveries + 1")).Error
+	news, err := s.RecordEvents(ctx, []*WebhookEvent{e})
 	if err != nil {
-		return false, notFound(err, "record event")
+		return false, err
 	}
-	return false, nil
+	return news[0], nil
 }
 
-// CountEvents returns how many distinct webhook events are stored.
-func (s *Store) CountEvents(ctx context.Context) (int64, error) {
-	var n int64
-	err := s.DB.WithContext(ctx).Model(&WebhookEvent{}).Count(&n).Error
-	return n, err
+// RecordEvents stores the events evs in one statement, as RecordEvent
+// does each: an event whose DedupKey is stored already (or comes earlier
+// in evs) counts as a redelivery. isNew[i] reports whether evs[i] is the
+// delivery that stored its event. Called on a Tx it joins the transaction.
+func (s *Store) RecordEvents(ctx context.Context, evs []*WebhookEvent) (isNew []bool, err error) {
+	if len(evs) == 0 {
+		return nil, nil
+	}
+	now := time.Now().UTC()
+	var sql strings.Builder
+	sql.WriteString("INSERT INTO webhook_events (dedup_key, event, meeting_uuid, event_ts, received_at, deliveries, body) VALUES ")
+	args := make([]any, 0, 6*len(evs))
+	first := map[string]int{} // dedup key -> index of its first delivery in evs
+	copies := map[string]int{}
+	for i, e := range evs {
+		if e.ReceivedAt.IsZero() {
+			e.ReceivedAt = now
+		}
+		e.DedupKey, e.Event, e.MeetingUUID, e.Body = cleanText(e.DedupKey), cleanText(e.Event), cleanText(e.MeetingUUID), cleanText(e.Body)
+		copies[e.DedupKey]++
+		if _, seen := first[e.DedupKey]; seen {
+			continue
+		}
+		first[e.DedupKey] = i
+		if len(args) > 0 {
+			sql.WriteString(", ")
+		}
+		sql.WriteString("(?, ?, ?, ?, ?, 1, ?)")
+		args = append(args, e.DedupKey, e.Event, e.MeetingUUID, e.EventTS, e.ReceivedAt, e.Body)
+	}
+	sql.WriteString(" ON CONFLICT (dedup_key) DO NOTHING RETURNING dedup_key")
+	var inserted []string
+	if err := s.DB.WithContext(ctx).Raw(sql.String(), args...).Scan(&inserted).Error; err != nil {
+		return nil, fmt.Errorf("models: record %d events: %w", len(evs), err)
+	}
+	isNew = make([]bool, len(evs))
+	added := map[int][]string{} // redeliveries to count -> their keys
+	for _, k := range inserted {
+		isNew[first[k]] = true
+		if n := copies[k] - 1; n > 0 {
+			added[n] = append(added[n], k)
+		}
+		delete(copies, k)
+	}
+	for k, n := range copies { // stored before this batch
+		added[n] = append(added[n], k)
+	}
+	for n, keys := range added {
+		err := s.DB.WithContext(ctx).Model(&WebhookEvent{}).Where("dedup_key IN ?", keys).
+			UpdateColumn("deliveries", gorm.Expr("deliveries + ?", n)).Error
+		if err != nil {
+			return nil, fmt.Errorf("models: count redeliveries: %w", err)
+		}
+	}
+	return isNew, nil
 }
