@@ -256,3 +256,24 @@ func TestParticipantDecodingEdgeCases(t *testing.T) {
 		})
 	}
 }
+
+// TestPageSurvivesOddTypes: a page whose counts or rows carry a value of an
+// unexpected JSON type decodes every row; each row keeps its exact bytes.
+func TestPageSurvivesOddTypes(t *testing.T) {
+	body := `{"page_count":1,"page_size":"300","total_records":"2","next_page_token":"","participants":[` +
+		`{"user_id":"1","user_name":"Ann","optional_archiving":true,"aic_disclaimer":"agree"},` +
+		`{"user_id":"2","user_name":"Bo","has_archiving":"yes","total_jointime_cost":"1.5","audio_call":{"call_number":"+1"}}]}`
+	var page participantsPage
+	require.NoError(t, json.Unmarshal([]byte(body), &page))
+	require.Len(t, page.Participants, 2)
+	assert.Zero(t, page.TotalRecords)
+	assert.Equal(t, "true", page.Participants[0].OptionalArchiving)
+	assert.Equal(t, "agree", page.Participants[0].AICDisclaimer)
+	assert.Equal(t, "Bo", page.Participants[1].UserName)
+	assert.False(t, page.Participants[1].HasArchiving)
+	assert.Nil(t, page.Participants[1].AudioCall)
+	assert.Contains(t, string(page.Participants[1].Raw), `"has_archiving":"yes"`)
+
+	_, err := json.Marshal(page.Participants[0])
+	require.NoError(t, err)
+}

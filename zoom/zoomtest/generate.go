@@ -325,6 +325,12 @@ var (
 func (g *generator) fill(row *Participant) {
 	x := g.x
 	pick := func(vs []string) string { return vs[x.IntN(len(vs))] }
+	// Start from none of the device-dependent fields: a row is filled again
+	// when its device changes.
+	row.Client, row.DeviceName, row.MacAddr, row.HarddiskID = "", "", "", ""
+	row.BrowserName, row.BrowserVersion, row.SIPURI, row.FromSIPURI = "", "", "", ""
+	row.Camera, row.Microphone, row.Speaker, row.Domain, row.PhoneNumber = "", "", "", "", ""
+	row.InRoomParticipants, row.AudioCall = 0, nil
 	row.VideoConnectionType = pick(connectionTypes)
 	row.ASConnectionType = pick(connectionTypes)
 	row.AudioQuality, row.VideoQuality, row.ScreenShareQuality = pick(qualities), pick(qualities), pick(qualities)
