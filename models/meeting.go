@@ -10,6 +10,13 @@ const (
 	FetchFailed   = "failed"   // gave up; LastError says why
 )
 
+// How a meeting instance reached rollcall (Meeting.ArrivedVia).
+const (
+	ArrivedWebhook  = "webhook"  // Zoom's meeting.ended (or a live event)
+	ArrivedSweep    = "sweep"    // the periodic sweep of Zoom's past-meeting lists
+	ArrivedBackfill = "backfill" // `rollcall backfill`
+)
+
 // Meeting is one instance of a Zoom meeting or webinar, keyed by its UUID.
 // The meeting number groups instances into a series.
 type Meeting struct {
@@ -39,4 +46,11 @@ type Meeting struct {
 	// The (fetch_status, updated_at) index serves the admin queue and the
 	// reconciler, which look for the few meetings not fetched.
 	UpdatedAt time.Time `gorm:"index:idx_meetings_status_updated,priority:2"`
+
+	// ArrivedVia is how rollcall learned of the meeting: ArrivedWebhook,
+	// ArrivedSweep or ArrivedBackfill (schema version 2, hence last). Only
+	// InsertDiscovered writes it; the column's default, webhook, covers
+	// every other insert, so the Store's other writes also run on a
+	// database still at version 1.
+	ArrivedVia string `gorm:"size:16;not null;default:webhook;index;<-:false"`
 }

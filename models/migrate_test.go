@@ -17,15 +17,15 @@ import (
 	"rollcall/internal/testdb"
 )
 
-// allModels lists every table rollcall owns, in dependency order, as
-// AutoMigrate made them before migrations were versioned.
+// allModels lists every table rollcall owns, in dependency order: the
+// newest schema is the one AutoMigrate derives from them.
 func allModels() []any {
-	return []any{&Meeting{}, &Segment{}, &WebhookEvent{}, &User{}, &Session{}}
+	return []any{&Meeting{}, &Segment{}, &WebhookEvent{}, &User{}, &Session{}, &CoverageRun{}}
 }
 
-// autoMigrate makes s's schema the way Store.Migrate did before migrations
-// were versioned: GORM's AutoMigrate of the models and, on PostgreSQL, the
-// trigram indexes of the meetings search.
+// autoMigrate makes s's schema with GORM's AutoMigrate of the models and,
+// on PostgreSQL, the trigram indexes of the meetings search: the way
+// Store.Migrate did before migrations were versioned, with today's models.
 func autoMigrate(t *testing.T, s *Store) {
 	t.Helper()
 	db := s.DB.WithContext(context.Background())
@@ -55,6 +55,18 @@ func latestVersion(t *testing.T, s *Store) int64 {
 	srcs := p.ListSources()
 	require.NotEmpty(t, srcs)
 	return srcs[len(srcs)-1].Version
+}
+
+// recordedVersions is goose's record of a database at the newest version:
+// "0" (goose's start) to the newest, sorted as rowStrings sorts.
+func recordedVersions(t *testing.T, s *Store) []string {
+	t.Helper()
+	var out []string
+	for v := int64(0); v <= latestVersion(t, s); v++ {
+		out = append(out, fmt.Sprint(v))
+	}
+	slices.Sort(out)
+	return out
 }
 
 // notOurs reports whether table belongs to goose or the job queue.
@@ -189,7 +201,7 @@ func TestMigrationsMatchModels(t *testing.T) {
 	want := schemaOf(t, auto)
 	assert.Equal(t, want, schemaOf(t, migrated),
 		"the newest migrations of %s must make the schema AutoMigrate derives from the models", migrated.Dialect)
-	assert.Equal(t, []string{"meetings", "segments", "sessions", "users", "webhook_events"}, tables(t, migrated))
+	assert.Equal(t, []string{"coverage_runs", "meetings", "segments", "sessions", "users", "webhook_events"}, tables(t, migrated))
 	if migrated.Dialect == DialectPostgres {
 		for _, ix := range searchIndexes {
 			assert.Contains(t, want, "index: meetings|"+ix+"|CREATE INDEX "+ix+" ON public.meetings USING gin ("+
@@ -213,7 +225,7 @@ func TestMigrateIsIdempotent(t *testing.T) {
 	assert.Equal(t, latestVersion(t, s), v)
 	var applied []string
 	applied = rowStrings(t, s.SQL, "SELECT version_id FROM "+versionTable)
-	assert.Equal(t, []string{"0", "1"}, applied, "each version is recorded once")
+	assert.Equal(t, recordedVersions(t, s), applied, "each version is recorded once")
 }
 
 func TestMigrateConcurrently(t *testing.T) {
@@ -241,7 +253,7 @@ func TestMigrateConcurrently(t *testing.T) {
 	for _, err := range errs {
 		require.NoError(t, err)
 	}
-	assert.Equal(t, []string{"0", "1"}, rowStrings(t, stores[0].SQL, "SELECT version_id FROM "+versionTable))
+	assert.Equal(t, recordedVersions(t, stores[0]), rowStrings(t, stores[0].SQL, "SELECT version_id FROM "+versionTable))
 }
 
 func TestAdoptionListMatchesVersion1(t *testing.T) {
@@ -301,6 +313,13 @@ func fillEveryTable(t *testing.T, s *Store) {
 	_, err = s.CreateSession(ctx, u.ID, time.Hour)
 	require.NoError(t, err)
 
+	if ok, err := s.hasTable(ctx, "coverage_runs"); assert.NoError(t, err) && ok { // version 2
+		_, _, err := s.InsertDiscovered(ctx, Discovered{MeetingEnded: MeetingEnded{UUID: "swept==", MeetingNumber: 81234567892,
+			Topic: "Found later", StartTime: start, EndTime: &end}, HostName: "Hédi Host", HostEmail: "host@example.com", Via: ArrivedSweep})
+		require.NoError(t, err)
+		require.NoError(t, s.RecordCoverageRun(ctx, &CoverageRun{Kind: ArrivedSweep, DryRun: true, StartedAt: end, FinishedAt: end,
+			WindowFrom: start, WindowTo: end, Lister: "dashboard", Found: 3, AlreadyStored: 2, Queued: 1, Refused: 1, Errors: "zoom: 429"}))
+	}
 	for _, table := range tables(t, s) {
 		var n int64
 		require.NoError(t, s.SQL.QueryRow("SELECT COUNT(*) FROM "+table).Scan(&n))
@@ -308,14 +327,25 @@ func fillEveryTable(t *testing.T, s *Store) {
 	}
 }
 
-// everyRow returns every row of every rollcall table of s, by table.
-func everyRow(t *testing.T, s *Store) map[string][]string {
+// everyRow returns every row of every rollcall table of s, by table, with
+// the columns named in cols (all of them for a table cols lacks), and the
+// columns it read.
+func everyRow(t *testing.T, s *Store, cols map[string][]string) (rows, read map[string][]string) {
 	t.Helper()
-	out := map[string][]string{}
+	rows, read = map[string][]string{}, map[string][]string{}
 	for _, table := range tables(t, s) {
-		out[table] = rowStrings(t, s.SQL, "SELECT * FROM "+table)
+		c, ok := cols[table]
+		if !ok {
+			var err error
+			c, err = s.columns(context.Background(), table)
+			require.NoError(t, err)
+		}
+		read[table] = c
+		if ok || cols == nil {
+			rows[table] = rowStrings(t, s.SQL, "SELECT "+strings.Join(c, ", ")+" FROM "+table)
+		}
 	}
-	return out
+	return rows, read
 }
 
 func TestUpgradeKeepsEveryRow(t *testing.T) {
@@ -324,9 +354,15 @@ func TestUpgradeKeepsEveryRow(t *testing.T) {
 	// checks that every row survived and the schema is the newest one.
 	upgrade := func(t *testing.T, old *Store) {
 		fillEveryTable(t, old)
-		rows := everyRow(t, old)
+		rows, cols := everyRow(t, old, nil)
 		require.NoError(t, old.Migrate(ctx))
-		assert.Equal(t, rows, everyRow(t, old))
+		after, _ := everyRow(t, old, cols)
+		assert.Equal(t, rows, after, "the rows of the older schema's columns")
+		// A process migrates before its first query; this one queried the
+		// older schema, and PostgreSQL refuses a statement prepared then
+		// (RETURNING * changed shape): start on fresh connections.
+		old.SQL.SetMaxIdleConns(0)
+		old.SQL.SetMaxIdleConns(10)
 		v, err := old.SchemaVersion(ctx)
 		require.NoError(t, err)
 		assert.Equal(t, latestVersion(t, old), v)
@@ -342,12 +378,20 @@ func TestUpgradeKeepsEveryRow(t *testing.T) {
 	}
 
 	t.Run("made by AutoMigrate before versioned migrations", func(t *testing.T) {
+		// Version 1 is AutoMigrate's schema of the models of that time
+		// (TestAdoptionListMatchesVersion1, and this test while version 1
+		// was the newest): such a database is version 1 without goose's table.
 		old := openUnmigrated(t)
-		autoMigrate(t, old)
+		p, err := old.migrations()
+		require.NoError(t, err)
+		_, err = p.UpTo(ctx, 1)
+		require.NoError(t, err)
+		_, err = old.SQL.Exec("DROP TABLE " + versionTable)
+		require.NoError(t, err)
 		schema := schemaOf(t, old)
 		upgrade(t, old)
-		assert.Equal(t, []string{"0", "1"}, rowStrings(t, old.SQL, "SELECT version_id FROM "+versionTable),
-			"adopted as version 1")
+		assert.Equal(t, recordedVersions(t, old), rowStrings(t, old.SQL, "SELECT version_id FROM "+versionTable),
+			"adopted as version 1, then migrated")
 		// Adoption touches nothing but goose's table; version 1 is the
 		// newest, so nothing else ran either.
 		if latestVersion(t, old) == 1 {

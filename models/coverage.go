@@ -1,0 +1,127 @@
+package models
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm/clause"
+)
+
+// CoverageRun records one sweep or backfill: a pass over Zoom's lists of
+// past meetings that queued a fetch for every instance rollcall lacked.
+type CoverageRun struct {
+	ID uint64 `gorm:"primaryKey"`
+	// Kind is ArrivedSweep or ArrivedBackfill.
+	Kind string `gorm:"size:16;not null"`
+	// DryRun runs counted but queued nothing.
+	DryRun bool `gorm:"not null;default:false"`
+	// StartedAt and FinishedAt bound the run.
+	StartedAt  time.Time `gorm:"not null;index"`
+	FinishedAt time.Time `gorm:"not null"`
+	// WindowFrom and WindowTo bound the end times looked for, [from, to).
+	WindowFrom time.Time `gorm:"not null"`
+	WindowTo   time.Time `gorm:"not null"`
+	// Lister is the list that answered: "dashboard" or "report" ("" when
+	// none did).
+	Lister string `gorm:"size:16"`
+	// Found is how many instances ended in the window; AlreadyStored of
+	// them rollcall had, Queued it now fetches. Refused counts the list
+	// requests Zoom refused for plan or scope that nothing made up for.
+	Found         int `gorm:"not null;default:0"`
+	AlreadyStored int `gorm:"not null;default:0"`
+	Queued        int `gorm:"not null;default:0"`
+	Refused       int `gorm:"not null;default:0"`
+	// Errors holds the errors met, one a line ("" for none).
+	Errors string
+}
+
+// RecordCoverageRun stores run (its ID is set).
+func (s *Store) RecordCoverageRun(ctx context.Context, run *CoverageRun) error {
+	run.StartedAt, run.FinishedAt = run.StartedAt.UTC(), run.FinishedAt.UTC()
+	run.WindowFrom, run.WindowTo = run.WindowFrom.UTC(), run.WindowTo.UTC()
+	if err := s.DB.WithContext(ctx).Create(run).Error; err != nil {
+		return fmt.Errorf("models: record coverage run: %w", err)
+	}
+	return nil
+}
+
+// CoverageRuns returns the latest limit sweeps and backfills, newest first.
+func (s *Store) CoverageRuns(ctx context.Context, limit int) ([]CoverageRun, error) {
+	var runs []CoverageRun
+	err := s.DB.WithContext(ctx).Order("started_at DESC, id DESC").Limit(limit).Find(&runs).Error
+	if err != nil {
+		return nil, fmt.Errorf("models: coverage runs: %w", err)
+	}
+	return runs, nil
+}
+
+// MissedWebhookMeetings returns the latest limit meetings that reached
+// rollcall through a sweep or a backfill rather than a webhook, newest
+// start first.
+func (s *Store) MissedWebhookMeetings(ctx context.Context, limit int) ([]Meeting, error) {
+	var ms []Meeting
+	err := s.DB.WithContext(ctx).Where("arrived_via IN ?", []string{ArrivedSweep, ArrivedBackfill}).
+		Order("start_time DESC, id DESC").Limit(limit).Find(&ms).Error
+	if err != nil {
+		return nil, fmt.Errorf("models: meetings without a webhook: %w", err)
+	}
+	return ms, nil
+}
+
+// StoredUUIDs returns which of uuids rollcall has a meeting instance for.
+func (s *Store) StoredUUIDs(ctx context.Context, uuids []string) (map[string]bool, error) {
+	out := make(map[string]bool, len(uuids))
+	for start := 0; start < len(uuids); start += 500 {
+		var got []string
+		err := s.DB.WithContext(ctx).Model(&Meeting{}).
+			Where("uuid IN ?", uuids[start:min(start+500, len(uuids))]).Pluck("uuid", &got).Error
+		if err != nil {
+			return nil, fmt.Errorf("models: stored meetings: %w", err)
+		}
+		for _, u := range got {
+			out[u] = true
+		}
+	}
+	return out, nil
+}
+
+// Discovered is a meeting instance found in Zoom's lists of past meetings.
+type Discovered struct {
+	MeetingEnded
+	HostName, HostEmail string
+	// Via is ArrivedSweep or ArrivedBackfill.
+	Via string
+}
+
+// InsertDiscovered stores the instance d as pending, arrived via d.Via,
+// unless one with its UUID exists (a webhook got there first): then it
+// returns that one with inserted false and changes nothing.
+func (s *Store) InsertDiscovered(ctx context.Context, d Discovered) (m Meeting, inserted bool, err error) {
+	if d.Via != ArrivedSweep && d.Via != ArrivedBackfill {
+		return Meeting{}, false, fmt.Errorf("models: discovered meeting %s: arrival %q is not sweep or backfill", d.UUID, d.Via)
+	}
+	m = Meeting{
+		UUID: cleanText(d.UUID), MeetingNumber: d.MeetingNumber, Webinar: d.Webinar, Topic: d.Topic,
+		HostID: d.HostID, HostName: d.HostName, HostEmail: d.HostEmail, Type: d.Type,
+		StartTime: d.StartTime.UTC(), Timezone: d.Timezone, AccountID: d.AccountID, FetchStatus: FetchPending,
+	}
+	if d.EndTime != nil {
+		end := d.EndTime.UTC()
+		m.EndTime = &end
+	}
+	db := s.DB.WithContext(ctx)
+	res := db.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "uuid"}}, DoNothing: true}).Create(&m)
+	if res.Error != nil {
+		return Meeting{}, false, fmt.Errorf("models: insert discovered meeting %s: %w", d.UUID, res.Error)
+	}
+	if res.RowsAffected == 0 {
+		m, err = s.MeetingByUUID(ctx, m.UUID)
+		return m, false, err
+	}
+	if err := db.Exec("UPDATE meetings SET arrived_via = ? WHERE id = ?", d.Via, m.ID).Error; err != nil {
+		return Meeting{}, false, fmt.Errorf("models: insert discovered meeting %s: %w", d.UUID, err)
+	}
+	m.ArrivedVia = d.Via
+	return m, true, nil
+}
