@@ -1,6 +1,7 @@
 // Package jobs holds rollcall's durable background work on River: fetching a
-// meeting instance's participants from Zoom, and re-queueing fetches that a
-// crash or an outage left behind.
+// meeting instance's participants from Zoom, re-queueing fetches that a
+// crash or an outage left behind, and sweeping Zoom's lists of past
+// meetings for the ones whose webhook never came (discover.go).
 package jobs
 
 import (
@@ -59,6 +60,13 @@ type Config struct {
 	// DropNetworkIDs keeps participants' IP addresses, MAC addresses and
 	// hard-disk ids out of the database altogether.
 	DropNetworkIDs bool
+	// Lister lists Zoom's past meetings for sweeps; nil runs none.
+	Lister MeetingLister
+	// SweepEvery is how often a sweep looks for meetings whose webhook
+	// never came; 0 turns sweeps off. SweepLookback is how far back each
+	// looks [72h].
+	SweepEvery    time.Duration
+	SweepLookback time.Duration
 	// Now is the clock for scheduling, give-up deadlines, reconciling and
 	// retention [time.Now]. River keeps its own clock.
 	Now func() time.Time
@@ -76,6 +84,7 @@ func (c *Config) defaults() {
 	def(&c.JobTimeout, 5*time.Minute)
 	def(&c.RescueAfter, 30*time.Second)
 	def(&c.ReconcileEvery, 5*time.Minute)
+	def(&c.SweepLookback, 72*time.Hour)
 	if c.Workers <= 0 {
 		c.Workers = 4
 	}
@@ -167,6 +176,9 @@ func New(store *models.Store, src ParticipantSource, cfg Config, log *slog.Logge
 		river.AddWorker(workers, newFetchWorker(store, src, cfg, log))
 		river.AddWorker(workers, &ReconcileWorker{queue: q})
 		river.AddWorker(workers, &PurgeWorker{queue: q})
+		if cfg.Lister != nil {
+			river.AddWorker(workers, &SweepWorker{queue: q, lister: cfg.Lister})
+		}
 		rc.Workers = workers
 		rc.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}}
 		rc.PeriodicJobs = []*river.PeriodicJob{
@@ -176,6 +188,11 @@ func New(store *models.Store, src ParticipantSource, cfg Config, log *slog.Logge
 			river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
 				func() (river.JobArgs, *river.InsertOpts) { return PurgeArgs{}, nil },
 				&river.PeriodicJobOpts{RunOnStart: true}),
+		}
+		if cfg.Lister != nil && cfg.SweepEvery > 0 {
+			rc.PeriodicJobs = append(rc.PeriodicJobs, river.NewPeriodicJob(river.PeriodicInterval(cfg.SweepEvery),
+				func() (river.JobArgs, *river.InsertOpts) { return SweepArgs{}, sweepInsertOpts },
+				&river.PeriodicJobOpts{RunOnStart: true}))
 		}
 	}
 	client, err := river.NewClient(drv, rc)
