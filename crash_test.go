@@ -85,7 +85,7 @@ func TestCrashDuringFetchesLosesNothing(t *testing.T) {
 	env := binaryEnv(fake,
 		"ROLLCALL_ADDR=127.0.0.1:0",
 		"ROLLCALL_DATABASE="+dbPath,
-		"ROLLCALL_FETCH_DELAY=0s",
+		"ROLLCALL_FETCH_DELAY=0s", "ROLLCALL_SWEEP_EVERY=0",
 		"ROLLCALL_NOT_READY_RETRY=50ms",
 		"ROLLCALL_JOB_TIMEOUT=2s",
 		"ROLLCALL_RESCUE_AFTER=1s",

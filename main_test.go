@@ -42,6 +42,8 @@ func TestRunRejectsBadSettings(t *testing.T) {
 		{"proxies", "ROLLCALL_TRUSTED_PROXIES", "10.0.0.0/8, my-proxy", "ROLLCALL_TRUSTED_PROXIES"},
 		{"bool", "ROLLCALL_STORE_NETWORK_IDS", "perhaps", "ROLLCALL_STORE_NETWORK_IDS"},
 		{"rate", "ZOOM_RATE_HEAVY", "0", "ZOOM_RATE_HEAVY"},
+		{"sweep every", "ROLLCALL_SWEEP_EVERY", "500ms", "ROLLCALL_SWEEP_EVERY"},
+		{"sweep lookback", "ROLLCALL_SWEEP_LOOKBACK", "a while", "ROLLCALL_SWEEP_LOOKBACK"},
 		{"missing secret", "ZOOM_WEBHOOK_SECRET_TOKEN", "", "ZOOM_WEBHOOK_SECRET_TOKEN is not set"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

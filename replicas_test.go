@@ -38,7 +38,7 @@ func TestReplicasShareOnePostgres(t *testing.T) {
 	env := binaryEnv(fake,
 		"ROLLCALL_ADDR=127.0.0.1:0",
 		"ROLLCALL_DATABASE="+dsn,
-		"ROLLCALL_FETCH_DELAY=0s",
+		"ROLLCALL_FETCH_DELAY=0s", "ROLLCALL_SWEEP_EVERY=0",
 		"ROLLCALL_NOT_READY_RETRY=50ms",
 		"ROLLCALL_JOB_TIMEOUT=3s",
 		"ROLLCALL_RESCUE_AFTER=1s",

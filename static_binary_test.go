@@ -68,7 +68,7 @@ func TestStaticBinary(t *testing.T) {
 		"ROLLCALL_ADDR=127.0.0.1:0",
 		"ROLLCALL_DATABASE="+dbPath,
 		"ROLLCALL_TIMEZONE=Europe/Berlin",
-		"ROLLCALL_FETCH_DELAY=0s",
+		"ROLLCALL_FETCH_DELAY=0s", "ROLLCALL_SWEEP_EVERY=0",
 		"ROLLCALL_ADMIN_EMAIL=ops@example.com",
 		"ROLLCALL_ADMIN_PASSWORD=static binary password",
 	)

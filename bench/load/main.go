@@ -234,6 +234,7 @@ func startRollcall(ctx context.Context, dsn string, fake *zoomtest.Server, o opt
 	maps.Copy(vars, map[string]string{
 		"ROLLCALL_DATABASE":        dsn,
 		"ROLLCALL_FETCH_DELAY":     "0s",
+		"ROLLCALL_SWEEP_EVERY":     "0",
 		"ROLLCALL_NOT_READY_RETRY": "1s",
 		"ROLLCALL_WORKERS":         strconv.Itoa(o.workers),
 		"ZOOM_RATE_HEAVY":          rate,

@@ -72,6 +72,9 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		RescueAfter:    cfg.RescueAfter,
 		Retention:      cfg.Retention,
 		DropNetworkIDs: !cfg.StoreNetworkIDs,
+		Lister:         client,
+		SweepEvery:     cfg.SweepEvery,
+		SweepLookback:  cfg.SweepLookback,
 	}, log)
 	if err != nil {
 		store.Close()

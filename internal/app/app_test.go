@@ -21,6 +21,7 @@ func config(t *testing.T, fake *zoomtest.Server, env map[string]string) app.Conf
 	t.Helper()
 	vars := apptest.ZoomSettings(fake)
 	vars["ROLLCALL_DATABASE"] = testdb.DSN(t)
+	vars["ROLLCALL_SWEEP_EVERY"] = "0"
 	for k, v := range env {
 		vars[k] = v
 	}

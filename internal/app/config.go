@@ -29,6 +29,12 @@ type Config struct {
 	EarlyBefore    time.Duration
 	PresentPercent float64
 	Retention      time.Duration
+	// SweepEvery (ROLLCALL_SWEEP_EVERY, default 1h; 0 turns it off) is how
+	// often rollcall sweeps Zoom's lists of past meetings for the ones whose
+	// webhook never came, over the last SweepLookback
+	// (ROLLCALL_SWEEP_LOOKBACK, default 72h).
+	SweepEvery    time.Duration
+	SweepLookback time.Duration
 	// StoreNetworkIDs (ROLLCALL_STORE_NETWORK_IDS, default true): false keeps
 	// participants' IP and MAC addresses and hard-disk ids out of the database.
 	StoreNetworkIDs bool
@@ -68,6 +74,8 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		EarlyBefore:     p.duration("ROLLCALL_EARLY_BEFORE", "5m", 0),
 		PresentPercent:  p.percent("ROLLCALL_PRESENT_PERCENT", "75"),
 		Retention:       p.duration("ROLLCALL_RETENTION", "0", 0),
+		SweepEvery:      p.durationOrOff("ROLLCALL_SWEEP_EVERY", "1h", time.Second),
+		SweepLookback:   p.durationRange("ROLLCALL_SWEEP_LOOKBACK", "72h", time.Second, maxSweepLookback),
 		StoreNetworkIDs: p.boolean("ROLLCALL_STORE_NETWORK_IDS", "true"),
 		TrustedProxies:  p.cidrs("ROLLCALL_TRUSTED_PROXIES"),
 		WebhookSecret:   p.str("ZOOM_WEBHOOK_SECRET_TOKEN", ""),
@@ -84,6 +92,9 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 			HeavyPerSecond:  p.rate("ZOOM_RATE_HEAVY", "10"),
 			MediumPerSecond: p.rate("ZOOM_RATE_MEDIUM", "20"),
 			LightPerSecond:  p.rate("ZOOM_RATE_LIGHT", "30"),
+			// The Dashboard's meeting lists (sweeps, backfills): 10 a
+			// minute on Pro, 20 on Business and higher.
+			ResourceIntensivePerMinute: p.rate("ZOOM_RATE_RESOURCE_INTENSIVE", "10"),
 		},
 		Workers:     p.count("ROLLCALL_WORKERS", "4"),
 		JobTimeout:  p.duration("ROLLCALL_JOB_TIMEOUT", "5m", time.Second),
@@ -148,6 +159,32 @@ func (p *settings) duration(name, def string, least time.Duration) time.Duration
 	d, err := time.ParseDuration(v)
 	if err != nil || d < least {
 		p.bad(name, "%q is not a duration of at least %s (write it like 90s, 2m or 8760h)", v, least)
+		return 0
+	}
+	return d
+}
+
+// maxSweepLookback keeps a sweep within what Zoom's lists of past meetings
+// reach (six months).
+const maxSweepLookback = 180 * 24 * time.Hour
+
+// durationOrOff reads a duration that is 0 (off) or at least least.
+func (p *settings) durationOrOff(name, def string, least time.Duration) time.Duration {
+	v := p.str(name, def)
+	d, err := time.ParseDuration(v)
+	if err != nil || d < 0 || (d > 0 && d < least) {
+		p.bad(name, "%q is not 0 (off) or a duration of at least %s (write it like 30m or 1h)", v, least)
+		return 0
+	}
+	return d
+}
+
+// durationRange reads a duration from least to most.
+func (p *settings) durationRange(name, def string, least, most time.Duration) time.Duration {
+	v := p.str(name, def)
+	d, err := time.ParseDuration(v)
+	if err != nil || d < least || d > most {
+		p.bad(name, "%q is not a duration from %s to %s (write it like 72h)", v, least, most)
 		return 0
 	}
 	return d

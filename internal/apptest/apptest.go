@@ -42,8 +42,8 @@ type App struct {
 }
 
 // Start boots the real app against fake with the settings env on top of
-// test defaults (a fresh database, no fetch delay, short "not ready"
-// retries, warnings only in the log), and stops it when tb ends. It fails
+// test defaults (a fresh database, no fetch delay, no sweeps, short "not
+// ready" retries, warnings only in the log), and stops it when tb ends. It fails
 // tb when the settings are refused or the app cannot start.
 func Start(tb testing.TB, fake *zoomtest.Server, env map[string]string) *App {
 	tb.Helper()
@@ -51,6 +51,7 @@ func Start(tb testing.TB, fake *zoomtest.Server, env map[string]string) *App {
 	maps.Copy(vars, map[string]string{
 		"ROLLCALL_DATABASE":        testdb.DSN(tb),
 		"ROLLCALL_FETCH_DELAY":     "0s",
+		"ROLLCALL_SWEEP_EVERY":     "0",
 		"ROLLCALL_NOT_READY_RETRY": "50ms",
 		"ROLLCALL_LOG_LEVEL":       "warn",
 	})
