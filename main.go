@@ -43,6 +43,7 @@ Usage:
   rollcall users add --email E --role admin|viewer   add a user; password from stdin
   rollcall users list                           list users
   rollcall users remove --email E               remove a user and end their sessions
+  rollcall backfill --from D --to D [--dry-run] queue fetches of past meetings rollcall missed
   rollcall migrate                              create or update the tables, then exit
   rollcall migrate-data --from FILE --to URL    copy a SQLite database into an empty PostgreSQL one
   rollcall version                              print the version and commit
@@ -87,6 +88,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return migrate(ctx, cfg, stdout, log)
 	case "users":
 		return users(ctx, cfg, args[2:], stdin, stdout, log)
+	case "backfill":
+		return backfill(ctx, cfg, args[2:], stdout, log)
 	case "migrate-data":
 		return migratedata.Run(ctx, args[2:], stdout, log)
 	default:

@@ -203,3 +203,42 @@ func LocalAddr(addr string) string {
 	}
 	return net.JoinHostPort(host, port)
 }
+
+// Backfill runs one discovery d (see jobs.Queue.Discover) against Zoom with
+// cfg's credentials on cfg's database, queueing the fetches it finds
+// missing for the workers of the running rollcall; `rollcall backfill`
+// uses it. It needs Zoom's API credentials, not the webhook secret.
+func Backfill(ctx context.Context, cfg Config, log *slog.Logger, d jobs.Discovery) (models.CoverageRun, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	var missing []error
+	for _, s := range []struct{ name, val string }{
+		{"ZOOM_ACCOUNT_ID", cfg.Zoom.AccountID},
+		{"ZOOM_CLIENT_ID", cfg.Zoom.ClientID},
+		{"ZOOM_CLIENT_SECRET", cfg.Zoom.ClientSecret},
+	} {
+		if s.val == "" {
+			missing = append(missing, fmt.Errorf("%s is not set (see README: Deploying)", s.name))
+		}
+	}
+	if err := errors.Join(missing...); err != nil {
+		return models.CoverageRun{}, err
+	}
+	zc := cfg.Zoom
+	zc.Logger = log
+	client, err := zoom.New(zc)
+	if err != nil {
+		return models.CoverageRun{}, err
+	}
+	store, err := OpenStore(ctx, cfg.Database, log)
+	if err != nil {
+		return models.CoverageRun{}, err
+	}
+	defer store.Close()
+	queue, err := jobs.New(store, nil, jobs.Config{}, log) // enqueues only
+	if err != nil {
+		return models.CoverageRun{}, err
+	}
+	return queue.Discover(ctx, client, d)
+}
