@@ -148,8 +148,9 @@ func routeExpectations() map[string]expectation {
 		"GET /meetings/:id/attendance.csv": csv("/meetings/{id}/attendance.csv"),
 		"GET /meetings/:id/sessions.csv":   csv("/meetings/{id}/sessions.csv"),
 		// Admin.
-		"GET /admin/jobs":  adminPage("/admin/jobs"),
-		"GET /admin/users": adminPage("/admin/users"),
+		"GET /admin/jobs":     adminPage("/admin/jobs"),
+		"GET /admin/users":    adminPage("/admin/users"),
+		"GET /admin/coverage": adminPage("/admin/coverage"),
 		"POST /meetings/:id/refetch": {paths: []string{"/meetings/{id}/refetch"},
 			anon: unauth, viewer: forbidden, admin: want{http.StatusSeeOther, "/meetings/{id}"}},
 		// An invalid new user: the admin gets the form back with 400.

@@ -49,6 +49,9 @@ type Config struct {
 	WriteTimeout time.Duration
 	// SecureCookies marks the session cookie Secure (ROLLCALL_BASE_URL is https).
 	SecureCookies bool
+	// SweepEvery and SweepLookback are the sweep's settings, shown on
+	// /admin/coverage (SweepEvery 0: sweeps are off).
+	SweepEvery, SweepLookback time.Duration
 	// Timezone is the default zone pages show times in (ROLLCALL_TIMEZONE);
 	// nil means UTC. A user's own zone, or ?tz=, takes precedence.
 	Timezone *time.Location

@@ -261,6 +261,8 @@ func (h *Handlers) meetingPage(m models.Meeting, segs []models.Segment, loc *tim
 		RefetchURL:    meetingURL(m.ID) + "/refetch",
 		DeleteURL:     meetingURL(m.ID) + "/delete",
 		SeriesURL:     seriesURL(m.MeetingNumber),
+		ArrivedVia:    m.ArrivedVia,
+		Source:        m.Source,
 		Rows:          make([]views.PersonRow, len(as)),
 	}
 	if m.EndTime == nil {

@@ -59,6 +59,7 @@ func (h *Handlers) Router() http.Handler {
 	admin.POST("/meetings/:id/refetch", h.refetchMeeting)
 	admin.POST("/meetings/:id/delete", h.deleteMeeting)
 	admin.GET("/admin/jobs", h.route(h.showJobsPage))
+	admin.GET("/admin/coverage", h.route(h.showCoveragePage))
 	admin.GET("/admin/users", h.route(h.showUsersPage))
 	admin.POST("/admin/users", h.route(h.addUser))
 	admin.POST("/admin/users/:id/delete", h.route(h.removeUser))

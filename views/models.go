@@ -80,6 +80,9 @@ type MeetingPage struct {
 	CanRefetch        bool
 	SeriesURL         string
 	Notice            string
+	// ArrivedVia is how the meeting reached rollcall (webhook, sweep,
+	// backfill); Source is the list its participants came from.
+	ArrivedVia, Source string
 }
 
 // SortColumn is a sortable column header: a link that sorts by it.
@@ -196,6 +199,42 @@ type JobRow struct {
 	LastError  string
 	Updated    Time
 	RefetchURL string
+}
+
+// CoveragePage is the admins' view of sweeps and backfills and of the
+// meetings whose webhook never came.
+type CoveragePage struct {
+	Page
+	// SweepEvery and SweepLookback describe the sweep setting ("off" when
+	// sweeps are off).
+	SweepEvery, SweepLookback string
+	Runs                      []CoverageRunRow
+	Missed                    []MissedRow
+}
+
+// CoverageRunRow is one sweep or backfill.
+type CoverageRunRow struct {
+	ID                                    uint64
+	Kind                                  string
+	DryRun                                bool
+	Started                               Time
+	Duration                              string
+	From, To                              Time
+	Lister                                string
+	Found, AlreadyStored, Queued, Refused int
+	Errors                                string
+}
+
+// MissedRow is a meeting that reached rollcall through a sweep or a
+// backfill: its webhook was missed.
+type MissedRow struct {
+	ID         uint64
+	URL        string
+	Topic      string
+	Start      Time
+	ArrivedVia string
+	Status     string
+	LastError  string
 }
 
 // ErrorPage is a failed request's page.

@@ -89,6 +89,8 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		SecureCookies:  cfg.BaseURL != nil && cfg.BaseURL.Scheme == "https",
 		TrustedProxies: cfg.TrustedProxies,
 		Timezone:       cfg.Timezone,
+		SweepEvery:     cfg.SweepEvery,
+		SweepLookback:  cfg.SweepLookback,
 		Thresholds: &models.Thresholds{
 			LateAfter: cfg.LateAfter, EarlyBefore: cfg.EarlyBefore, PresentPercent: cfg.PresentPercent,
 		},
