@@ -43,7 +43,7 @@ func (h *Handlers) showCoveragePage(c *gin.Context) error {
 		p.Runs = append(p.Runs, views.CoverageRunRow{
 			ID: r.ID, Kind: r.Kind, DryRun: r.DryRun, Started: k.list(r.StartedAt),
 			Duration: "(" + duration(int64(r.FinishedAt.Sub(r.StartedAt)/time.Second)) + ")",
-			From: k.list(r.WindowFrom), To: k.list(r.WindowTo), Lister: r.Lister,
+			From:     k.list(r.WindowFrom), To: k.list(r.WindowTo), Lister: r.Lister,
 			Found: r.Found, AlreadyStored: r.AlreadyStored, Queued: r.Queued, Refused: r.Refused, Errors: r.Errors,
 		})
 	}
