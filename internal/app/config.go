@@ -94,7 +94,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 			LightPerSecond:  p.rate("ZOOM_RATE_LIGHT", "30"),
 			// The Dashboard's meeting lists (sweeps, backfills): 10 a
 			// minute on Pro, 20 on Business and higher.
-			ResourceIntensivePerMinute: p.rate("ZOOM_RATE_RESOURCE_INTENSIVE", "10"),
+			ResourceIntensivePerMinute: p.perMinute("ZOOM_RATE_RESOURCE_INTENSIVE", "10"),
 		},
 		Workers:     p.count("ROLLCALL_WORKERS", "4"),
 		JobTimeout:  p.duration("ROLLCALL_JOB_TIMEOUT", "5m", time.Second),
@@ -254,6 +254,16 @@ func (p *settings) rate(name, def string) float64 {
 	f, err := strconv.ParseFloat(v, 64)
 	if err != nil || f <= 0 || f > 10_000 {
 		p.bad(name, "%q is not a rate in requests per second (such as 10 or 0.5)", v)
+		return 1
+	}
+	return f
+}
+
+func (p *settings) perMinute(name, def string) float64 {
+	v := p.str(name, def)
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil || f <= 0 || f > 600_000 {
+		p.bad(name, "%q is not a rate in requests per minute (such as 10 or 20)", v)
 		return 1
 	}
 	return f

@@ -48,6 +48,8 @@ func TestSweepSettings(t *testing.T) {
 		{"ROLLCALL_SWEEP_LOOKBACK", "500ms"},
 		{"ROLLCALL_SWEEP_LOOKBACK", "4321h"},
 		{"ROLLCALL_SWEEP_LOOKBACK", "3d"},
+		{"ZOOM_RATE_RESOURCE_INTENSIVE", "0"},
+		{"ZOOM_RATE_RESOURCE_INTENSIVE", "many"},
 	} {
 		t.Run("refuses "+tc.name+"="+tc.val, func(t *testing.T) {
 			_, err := load(map[string]string{tc.name: tc.val})
