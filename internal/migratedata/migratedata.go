@@ -75,6 +75,8 @@ func Run(ctx context.Context, args []string, stdout io.Writer, log *slog.Logger)
 			{"meetings", func() (int64, error) { return copyTable[models.Meeting](ctx, src, tx, 1000) }, "meetings"},
 			{"segments", func() (int64, error) { return copyTable[models.Segment](ctx, src, tx, 2000) }, "segments"},
 			{"webhook events", func() (int64, error) { return copyTable[models.WebhookEvent](ctx, src, tx, 1000) }, "webhook_events"},
+			{"coverage runs", func() (int64, error) { return copyTable[models.CoverageRun](ctx, src, tx, 1000) }, "coverage_runs"},
+			{"arrivals by sweep or backfill", func() (int64, error) { return copyArrivals(ctx, src, tx) }, "meetings"},
 		}
 		for _, st := range steps {
 			n, err := st.copy()
@@ -118,7 +120,7 @@ func Run(ctx context.Context, args []string, stdout io.Writer, log *slog.Logger)
 		name  string
 		model any
 	}{{"users", &models.User{}}, {"sessions", &models.Session{}}, {"meetings", &models.Meeting{}},
-		{"segments", &models.Segment{}}, {"webhook events", &models.WebhookEvent{}}} {
+		{"segments", &models.Segment{}}, {"webhook events", &models.WebhookEvent{}}, {"coverage runs", &models.CoverageRun{}}} {
 		var a, b int64
 		if err := src.DB.WithContext(ctx).Model(m.model).Count(&a).Error; err != nil {
 			return err
@@ -147,4 +149,22 @@ func copyTable[T any](ctx context.Context, src *models.Store, tx *gorm.DB, size 
 		return nil
 	})
 	return total, res.Error
+}
+
+// copyArrivals sets how each meeting arrived that did not arrive by webhook
+// (the column only the Store's discovery writes, so copyTable leaves it at
+// its default), and returns how many it set.
+func copyArrivals(ctx context.Context, src *models.Store, tx *gorm.DB) (int64, error) {
+	var rows []models.Meeting
+	err := src.DB.WithContext(ctx).Select("id", "arrived_via").
+		Where("arrived_via <> ?", models.ArrivedWebhook).Order("id").Find(&rows).Error
+	if err != nil {
+		return 0, err
+	}
+	for _, m := range rows {
+		if err := tx.Exec("UPDATE meetings SET arrived_via = ? WHERE id = ?", m.ArrivedVia, m.ID).Error; err != nil {
+			return 0, err
+		}
+	}
+	return int64(len(rows)), nil
 }

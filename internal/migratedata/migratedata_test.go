@@ -49,6 +49,12 @@ func TestMigrateDataCopiesSQLiteToPostgres(t *testing.T) {
 		require.NoError(t, src.Tx(ctx, func(tx *models.Tx) error { return tx.ReplaceSegments(ctx, m.ID, "dashboard", segs) }))
 		want = append(want, zm)
 	}
+	end := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
+	swept, _, err := src.InsertDiscovered(ctx, models.Discovered{MeetingEnded: models.MeetingEnded{UUID: "swept==",
+		MeetingNumber: 5, StartTime: end.Add(-time.Hour), EndTime: &end}, Via: models.ArrivedSweep})
+	require.NoError(t, err)
+	require.NoError(t, src.RecordCoverageRun(ctx, &models.CoverageRun{Kind: models.ArrivedSweep, StartedAt: end, FinishedAt: end,
+		WindowFrom: end.Add(-72 * time.Hour), WindowTo: end, Found: 1, Queued: 1}))
 	src.Close()
 
 	to := testdb.DSN(t)
@@ -56,7 +62,9 @@ func TestMigrateDataCopiesSQLiteToPostgres(t *testing.T) {
 	err = Run(ctx, []string{"--from", from, "--to", to}, &out, nil)
 	require.NoError(t, err, out.String())
 	assert.Contains(t, out.String(), "copied 100 segments")
-	assert.Contains(t, out.String(), "queued 1 unfinished fetches")
+	assert.Contains(t, out.String(), "queued 2 unfinished fetches")
+	assert.Contains(t, out.String(), "copied 1 coverage runs")
+	assert.Contains(t, out.String(), "copied 1 arrivals by sweep or backfill")
 	assert.Contains(t, out.String(), "verified")
 
 	dst, err := models.Open(ctx, to, nil)
@@ -79,7 +87,10 @@ func TestMigrateDataCopiesSQLiteToPostgres(t *testing.T) {
 	assert.NoError(t, err)
 	var queued int64
 	require.NoError(t, dst.DB.Raw("SELECT COUNT(*) FROM river_job WHERE kind = ?", jobs.FetchParticipantsArgs{}.Kind()).Scan(&queued).Error)
-	assert.Equal(t, int64(1), queued)
+	assert.Equal(t, int64(2), queued)
+	m, err := dst.MeetingByUUID(ctx, swept.UUID)
+	require.NoError(t, err)
+	assert.Equal(t, models.ArrivedSweep, m.ArrivedVia, "how it arrived survived the copy")
 
 	// A second run refuses to merge into a database that has data.
 	err = Run(ctx, []string{"--from", from, "--to", to}, io.Discard, nil)
