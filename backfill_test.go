@@ -146,3 +146,13 @@ func TestBackfillCommandRefuses(t *testing.T) {
 	require.NoError(t, run(context.Background(), []string{"rollcall", "backfill", "--help"}, func(string) string { return "" }, nil, &out, io.Discard))
 	assert.Contains(t, out.String(), "Usage: rollcall backfill --from YYYY-MM-DD --to YYYY-MM-DD [--dry-run]")
 }
+
+func TestBackfillProgressBar(t *testing.T) {
+	var out strings.Builder
+	p := &progress{w: &out, terminal: true}
+	p.update(1, 3, 5)
+	p.update(3, 3, 9)
+	p.done()
+	assert.Equal(t, "\r[##########....................] 1/3 windows, 5 found"+
+		"\r[##############################] 3/3 windows, 9 found\n", out.String())
+}

@@ -314,3 +314,17 @@ func TestSweepWorkerLooksBackOverTheLookback(t *testing.T) {
 	assert.True(t, start.Add(-72*time.Hour).Equal(runs[0].WindowFrom))
 	assert.True(t, start.Equal(runs[0].WindowTo))
 }
+
+func TestSweepsRunOneAtATime(t *testing.T) {
+	e := newDiscoverEnv(t)
+	ctx := context.Background()
+	first, err := e.q.river.Insert(ctx, SweepArgs{}, sweepInsertOpts)
+	require.NoError(t, err)
+	assert.False(t, first.UniqueSkippedAsDuplicate)
+	// Another replica's leader, or a restart's run-on-start, while one waits.
+	again, err := e.q.river.Insert(ctx, SweepArgs{}, sweepInsertOpts)
+	require.NoError(t, err)
+	assert.True(t, again.UniqueSkippedAsDuplicate, "a sweep waiting keeps another out")
+	assert.Equal(t, first.Job.ID, again.Job.ID)
+	assert.Equal(t, 1, first.Job.MaxAttempts, "a failed sweep is not retried; the next one covers its window")
+}
