@@ -8,7 +8,7 @@ import (
 )
 
 // Participant is one participant row (one join..leave segment) from either
-// the Dashboard (ZOOM.md §5a) or the Report (§5b) participants API. A rejoin
+// the Dashboard or the Report participants API. A rejoin
 // is a new row with a new UserID. Fields a source does not send stay zero.
 //
 // Raw holds the exact bytes of the JSON object Zoom sent, so nothing is ever

@@ -134,7 +134,7 @@ func jsonKeys(t reflect.Type) map[string]bool {
 }
 
 // TestParticipantEveryDocumentedField decodes a row carrying every field
-// ZOOM.md §5a and §5b document (Dashboard and Report), plus an unknown one.
+// Zoom documents for Dashboard and Report rows, plus an unknown one.
 func TestParticipantEveryDocumentedField(t *testing.T) {
 	row := `{
 	  "id": "uid1", "user_id": "16778240", "participant_uuid": "67C1A429-1476-4C9C",
