@@ -45,7 +45,7 @@ func (h *Handlers) Router() http.Handler {
 	pages.GET("/meetings/:id", h.showMeetingPage)
 	// CSV downloads (export_*.go); /series/:number.csv is served by
 	// showSeriesPage, which hands it to exportSeries.
-	pages.GET("/meetings.csv", h.exportMeetings)
+	pages.GET("/meetings.csv", h.limitBulk, h.exportMeetings)
 	pages.GET("/meetings/:id/attendance.csv", h.exportAttendance)
 	pages.GET("/meetings/:id/sessions.csv", h.exportSessions)
 	pages.GET("/series/:number", h.showSeriesPage)
