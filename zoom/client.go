@@ -30,6 +30,10 @@ const (
 	DefaultHeavyPerSecond  = 10
 	DefaultMediumPerSecond = 20
 	DefaultLightPerSecond  = 30
+	// DefaultResourceIntensivePerMinute is Zoom's Pro-plan limit for the
+	// Resource-intensive label (the Dashboard's meeting and webinar lists);
+	// Business and higher allow 20 per minute.
+	DefaultResourceIntensivePerMinute = 10
 
 	// DefaultMaxRetries is how often a transient failure is retried.
 	DefaultMaxRetries = 3
@@ -64,6 +68,10 @@ type Config struct {
 	// never causes its own 429s. 0 means the Pro-plan defaults (10, 20, 30
 	// per second).
 	HeavyPerSecond, MediumPerSecond, LightPerSecond float64
+	// ResourceIntensivePerMinute is Zoom's per-minute limit for the
+	// Resource-intensive label, paced at 90 % like the others; 0 means
+	// DefaultResourceIntensivePerMinute.
+	ResourceIntensivePerMinute float64
 	// MaxRetries is how many times a transient failure (5xx, timeout,
 	// connection error) is retried inside the client. 0 means
 	// DefaultMaxRetries; a negative value disables retries.
@@ -86,6 +94,7 @@ type Client struct {
 	heavy      *rate.Limiter
 	medium     *rate.Limiter
 	light      *rate.Limiter
+	intensive  *rate.Limiter
 	maxRetries int
 	retryBase  time.Duration
 	log        *slog.Logger
@@ -143,6 +152,7 @@ func New(cfg Config) (*Client, error) {
 		heavy:      newLimiter(cfg.HeavyPerSecond, DefaultHeavyPerSecond),
 		medium:     newLimiter(cfg.MediumPerSecond, DefaultMediumPerSecond),
 		light:      newLimiter(cfg.LightPerSecond, DefaultLightPerSecond),
+		intensive:  newLimiter(perMinute(cfg.ResourceIntensivePerMinute), DefaultResourceIntensivePerMinute/60.0),
 		maxRetries: retries,
 		retryBase:  base,
 		log:        log,
@@ -191,6 +201,9 @@ func newLimiter(perSecond, def float64) *rate.Limiter {
 	// Burst 1: requests are spaced evenly, never bunched within a second.
 	return rate.NewLimiter(rate.Limit(perSecond*pacingHeadroom), 1)
 }
+
+// perMinute converts a per-minute limit to per second; 0 stays 0 (the default).
+func perMinute(n float64) float64 { return n / 60 }
 
 // Source returns the participants source the client was configured with.
 func (c *Client) Source() Source { return c.source }

@@ -14,10 +14,24 @@
 // Client.Participants lists every participant row of one meeting instance
 // (by UUID, from meeting.ended) from the Dashboard or the Report API, per
 // Config.Source, following next_page_token; Client.PastMeeting returns the
-// instance's details. UUIDs are escaped as Zoom requires (EscapeUUID).
+// instance's details, and Client.MeetingReport and Client.WebinarReport its
+// report (start, end and duration, for a webinar.ended without end_time).
+// UUIDs are escaped as Zoom requires (EscapeUUID).
+//
+// For a backfill, the list methods follow every page and return typed rows
+// that keep Zoom's bytes in Raw: DashboardMeetings and DashboardWebinars
+// (GET /metrics/meetings and /metrics/webinars), UserMeetings (GET
+// /report/users/{userId}/meetings), Users (GET /users), and
+// MeetingRegistrants and WebinarRegistrants.
+//
+// Rows are decoded leniently: a field of an unexpected JSON type does not
+// fail its page (a bool or number where Zoom's spec says string keeps its
+// JSON text, anything else stays zero), and Raw always has the original.
 //
 // Requests are paced per Zoom rate-limit label (Heavy for participant
-// lists, Light for past_meetings) with golang.org/x/time/rate, so the
+// lists and reports, Medium for users and registrants, Light for
+// past_meetings, and a per-minute Resource-intensive budget for the
+// Dashboard's meeting and webinar lists) with golang.org/x/time/rate, so the
 // client does not cause its own 429s. Transient failures (5xx, timeouts,
 // connection errors) are retried Config.MaxRetries times with jittered
 // exponential backoff.

@@ -27,6 +27,11 @@ const (
 	EventParticipantLeftWaitingRoom   = "meeting.participant_left_waiting_room"
 	EventParticipantAdmitted          = "meeting.participant_admitted"
 	EventParticipantPutInWaitingRoom  = "meeting.participant_put_in_waiting_room"
+	// Breakout-room events carry payload.object.breakout_room_uuid and the
+	// participant's join_time or leave_time; ParseEvent parses them on a
+	// best-effort basis, as events it does not check strictly.
+	EventParticipantJoinedBreakoutRoom = "meeting.participant_joined_breakout_room"
+	EventParticipantLeftBreakoutRoom   = "meeting.participant_left_breakout_room"
 )
 
 // MeetingNumber is a Zoom meeting (or webinar) number: 9 to 11+ digits.
@@ -115,6 +120,11 @@ type EventObject struct {
 	Timezone string
 	// Duration is the scheduled length in minutes.
 	Duration int
+	// PracticeSession reports a webinar's practice session (webinar.ended's
+	// practice_session); false when absent.
+	PracticeSession bool
+	// BreakoutRoomUUID is set on breakout-room participant events.
+	BreakoutRoomUUID string
 	// Participant is set for participant events.
 	Participant *EventParticipant
 }
@@ -173,16 +183,18 @@ type eventJSON struct {
 }
 
 type eventObjectJSON struct {
-	ID          MeetingNumber `json:"id"`
-	UUID        string        `json:"uuid"`
-	HostID      string        `json:"host_id"`
-	Topic       string        `json:"topic"`
-	Type        int           `json:"type"`
-	StartTime   *string       `json:"start_time"`
-	EndTime     *string       `json:"end_time"`
-	Timezone    string        `json:"timezone"`
-	Duration    int           `json:"duration"`
-	Participant *struct {
+	ID           MeetingNumber `json:"id"`
+	UUID         string        `json:"uuid"`
+	HostID       string        `json:"host_id"`
+	Topic        string        `json:"topic"`
+	Type         int           `json:"type"`
+	StartTime    *string       `json:"start_time"`
+	EndTime      *string       `json:"end_time"`
+	Timezone     string        `json:"timezone"`
+	Duration     int           `json:"duration"`
+	Practice     bool          `json:"practice_session"`
+	BreakoutRoom string        `json:"breakout_room_uuid"`
+	Participant  *struct {
 		UserID            string  `json:"user_id"`
 		UserName          string  `json:"user_name"`
 		ID                string  `json:"id"`
@@ -264,7 +276,7 @@ func parseEventObject(b []byte) (EventObject, error) {
 		}
 	}
 	o := EventObject{ID: j.ID, UUID: j.UUID, HostID: j.HostID, Topic: j.Topic, Type: j.Type,
-		Timezone: j.Timezone, Duration: j.Duration}
+		Timezone: j.Timezone, Duration: j.Duration, PracticeSession: j.Practice, BreakoutRoomUUID: j.BreakoutRoom}
 	if j.StartTime != nil {
 		t, err := parseTime(*j.StartTime)
 		keep(field("start_time", err))

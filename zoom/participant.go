@@ -3,21 +3,23 @@ package zoom
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 )
 
 // Participant is one participant row (one join..leave segment) from either
-// the Dashboard (ZOOM.md §5a) or the Report (§5b) participants API. A rejoin
+// the Dashboard or the Report participants API. A rejoin
 // is a new row with a new UserID. Fields a source does not send stay zero.
 //
 // Raw holds the exact bytes of the JSON object Zoom sent, so nothing is ever
 // lost, including fields this type does not know yet; store Raw when the
 // original must be kept verbatim. The typed fields are a convenience view:
 // if Zoom sends a value of an unexpected JSON type for a non-time field,
-// that field stays zero and decoding goes on (Raw still has it). A join_time
-// or leave_time that is present but not an RFC 3339 time is an error.
+// decoding goes on (Raw still has it): a JSON bool or number where a string
+// is specified (Zoom's spec and its real answers have differed this way) is
+// kept as its JSON text ("true", "12"); any other mismatch leaves the field
+// zero. A join_time or leave_time that is present but not an RFC 3339 time
+// is an error.
 //
 // Marshalling a Participant writes the typed fields with Zoom's key names
 // (zero values omitted), not Raw.
@@ -145,12 +147,14 @@ type Participant struct {
 	GroupID string `json:"groupId,omitempty"`
 	// HasArchiving reports archiving.
 	HasArchiving bool `json:"has_archiving,omitempty"`
-	// OptionalArchiving reports optional archiving.
-	OptionalArchiving bool `json:"optional_archiving,omitempty"`
+	// OptionalArchiving is Zoom's optional-archiving state: "no optional
+	// archiving", "join without archiving" or "join with archiving".
+	OptionalArchiving string `json:"optional_archiving,omitempty"`
 	// TotalJoinTimeCost is the time to join, in seconds.
 	TotalJoinTimeCost float64 `json:"total_jointime_cost,omitempty"`
-	// AICDisclaimer reports whether the AI Companion disclaimer was shown.
-	AICDisclaimer bool `json:"aic_disclaimer,omitempty"`
+	// AICDisclaimer is the participant's answer to the AI Companion
+	// disclaimer: "no disclaimer", "agree" or "leave meeting".
+	AICDisclaimer string `json:"aic_disclaimer,omitempty"`
 
 	// Raw is the exact JSON object Zoom sent for this row.
 	Raw json.RawMessage `json:"-"`
@@ -208,12 +212,8 @@ func (p *Participant) UnmarshalJSON(data []byte) error {
 		return nil
 	}
 	aux.plain = (*plain)(p)
-	if err := json.Unmarshal(data, &aux); err != nil {
-		var typeErr *json.UnmarshalTypeError
-		if !errors.As(err, &typeErr) || typeErr.Field == "" {
-			return fmt.Errorf("zoom: participant: %w", err)
-		}
-		// A field of an unexpected type stays zero; Raw keeps its value.
+	if err := decodeLenient(data, &aux, p); err != nil {
+		return fmt.Errorf("zoom: participant: %w", err)
 	}
 	if aux.JoinTime != nil {
 		t, err := parseTime(*aux.JoinTime)

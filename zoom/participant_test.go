@@ -134,7 +134,7 @@ func jsonKeys(t reflect.Type) map[string]bool {
 }
 
 // TestParticipantEveryDocumentedField decodes a row carrying every field
-// ZOOM.md §5a and §5b document (Dashboard and Report), plus an unknown one.
+// Zoom documents for Dashboard and Report rows, plus an unknown one.
 func TestParticipantEveryDocumentedField(t *testing.T) {
 	row := `{
 	  "id": "uid1", "user_id": "16778240", "participant_uuid": "67C1A429-1476-4C9C",
@@ -155,8 +155,8 @@ func TestParticipantEveryDocumentedField(t *testing.T) {
 	  "share_application": true, "share_desktop": true, "share_whiteboard": true, "recording": true,
 	  "sip_uri": "sip:a@b", "from_sip_uri": "sip:c@d", "in_room_participants": 4,
 	  "audio_call": [{"call_number": "+1555", "call_type": "call-in", "zoom_number": "+1666"}],
-	  "groupId": "g1", "has_archiving": true, "optional_archiving": true, "total_jointime_cost": 2.5,
-	  "aic_disclaimer": true,
+	  "groupId": "g1", "has_archiving": true, "optional_archiving": "join with archiving", "total_jointime_cost": 2.5,
+	  "aic_disclaimer": "agree",
 	  "a_future_field": {"nested": [1, 2, 3]}
 	}`
 	var p Participant
@@ -181,8 +181,8 @@ func TestParticipantEveryDocumentedField(t *testing.T) {
 		ShareApplication: true, ShareDesktop: true, ShareWhiteboard: true, Recording: true,
 		SIPURI: "sip:a@b", FromSIPURI: "sip:c@d", InRoomParticipants: 4,
 		AudioCall: []AudioCall{{CallNumber: "+1555", CallType: "call-in", ZoomNumber: "+1666"}},
-		GroupID:   "g1", HasArchiving: true, OptionalArchiving: true, TotalJoinTimeCost: 2.5,
-		AICDisclaimer: true,
+		GroupID:   "g1", HasArchiving: true, OptionalArchiving: "join with archiving", TotalJoinTimeCost: 2.5,
+		AICDisclaimer: "agree",
 		Raw:           json.RawMessage(strings.TrimSpace(row)),
 	}, p)
 	assert.Contains(t, string(p.Raw), `"a_future_field": {"nested": [1, 2, 3]}`)
@@ -218,6 +218,24 @@ func TestParticipantDecodingEdgeCases(t *testing.T) {
 			assert.Equal(t, "Kim", p.UserName)
 			assert.Contains(t, string(p.Raw), `"duration":"12"`)
 		}},
+		// Zoom's spec types these as string enums; older answers sent bools.
+		{"bool where the spec says string", `{"optional_archiving":true,"aic_disclaimer":false,"user_name":"Kim","has_archiving":"yes","os":7}`, "", func(t *testing.T, p Participant) {
+			assert.Equal(t, "true", p.OptionalArchiving)
+			assert.Equal(t, "false", p.AICDisclaimer)
+			assert.Equal(t, "7", p.OS)
+			assert.Equal(t, "Kim", p.UserName)
+			assert.False(t, p.HasArchiving)
+		}},
+		{"string enums as specified", `{"optional_archiving":"join without archiving","aic_disclaimer":"leave meeting"}`, "", func(t *testing.T, p Participant) {
+			assert.Equal(t, "join without archiving", p.OptionalArchiving)
+			assert.Equal(t, "leave meeting", p.AICDisclaimer)
+		}},
+		{"nested mismatches keep going", `{"audio_call":[{"call_number":5551234,"call_type":"call-in"}],"internal_ip_addresses":[1,"10.0.0.1"],"in_room_participants":"3","user_id":"9"}`, "", func(t *testing.T, p Participant) {
+			assert.Equal(t, "9", p.UserID)
+			require.Len(t, p.AudioCall, 1)
+			assert.Equal(t, "call-in", p.AudioCall[0].CallType)
+			assert.Zero(t, p.InRoomParticipants)
+		}},
 		{"malformed join time", `{"join_time":"yesterday"}`, "join_time", nil},
 		{"malformed leave time", `{"leave_time":"2025-13-01T00:00:00Z"}`, "leave_time", nil},
 		{"not an object", `["a"]`, "zoom: participant", nil},
@@ -237,4 +255,25 @@ func TestParticipantDecodingEdgeCases(t *testing.T) {
 			tc.check(t, p)
 		})
 	}
+}
+
+// TestPageSurvivesOddTypes: a page whose counts or rows carry a value of an
+// unexpected JSON type decodes every row; each row keeps its exact bytes.
+func TestPageSurvivesOddTypes(t *testing.T) {
+	body := `{"page_count":1,"page_size":"300","total_records":"2","next_page_token":"","participants":[` +
+		`{"user_id":"1","user_name":"Ann","optional_archiving":true,"aic_disclaimer":"agree"},` +
+		`{"user_id":"2","user_name":"Bo","has_archiving":"yes","total_jointime_cost":"1.5","audio_call":{"call_number":"+1"}}]}`
+	var page participantsPage
+	require.NoError(t, json.Unmarshal([]byte(body), &page))
+	require.Len(t, page.Participants, 2)
+	assert.Zero(t, page.TotalRecords)
+	assert.Equal(t, "true", page.Participants[0].OptionalArchiving)
+	assert.Equal(t, "agree", page.Participants[0].AICDisclaimer)
+	assert.Equal(t, "Bo", page.Participants[1].UserName)
+	assert.False(t, page.Participants[1].HasArchiving)
+	assert.Nil(t, page.Participants[1].AudioCall)
+	assert.Contains(t, string(page.Participants[1].Raw), `"has_archiving":"yes"`)
+
+	_, err := json.Marshal(page.Participants[0])
+	require.NoError(t, err)
 }

@@ -64,6 +64,13 @@ type participantsPage struct {
 	Participants  []Participant `json:"participants"`
 }
 
+// UnmarshalJSON decodes a page; a page count of an unexpected JSON type is
+// left zero rather than failing the page (rows are tolerant on their own).
+func (pg *participantsPage) UnmarshalJSON(data []byte) error {
+	type plain participantsPage
+	return decodeLenient(data, (*plain)(pg), (*plain)(pg))
+}
+
 // Participants returns every participant row of the past meeting instance
 // meetingUUID (use payload.object.uuid from meeting.ended, not the meeting
 // number), following next_page_token with page_size=300 and
@@ -92,6 +99,8 @@ func (c *Client) Participants(ctx context.Context, meetingUUID string) (Particip
 
 // WebinarParticipants is Participants for a webinar instance: it uses
 // /metrics/webinars/{uuid}/participants and /report/webinars/{uuid}/participants.
+// Zoom's webinar Dashboard knows only type=past and type=live (no pastOne),
+// so a webinar is asked with type=past alone, without the pastOne retry.
 func (c *Client) WebinarParticipants(ctx context.Context, webinarUUID string) (ParticipantsResult, error) {
 	return c.participants(ctx, "webinars", webinarUUID)
 }
@@ -120,6 +129,9 @@ func (c *Client) participantsFrom(ctx context.Context, src Source, kind, uuid st
 	}
 	path := "/metrics/" + kind + "/" + EscapeUUID(uuid) + "/participants"
 	res, err := c.paginate(ctx, src, path, "past")
+	if kind == "webinars" {
+		return res, err
+	}
 	if (err == nil && len(res.Participants) == 0) || errors.Is(err, ErrMeetingNotReady) {
 		one, oneErr := c.paginate(ctx, src, path, "pastOne")
 		switch {

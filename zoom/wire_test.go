@@ -412,3 +412,36 @@ func TestLogger(t *testing.T) {
 type writerFunc func([]byte) (int, error)
 
 func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
+
+// TestAllFieldsRoundTrip: every spec field the fake serves (AllFields)
+// reaches the typed Participant, with the string enums as Zoom spells them.
+func TestAllFieldsRoundTrip(t *testing.T) {
+	srv := zoomtest.NewServer()
+	defer srv.Close()
+	m := zoomtest.Generate(zoomtest.GenOptions{Participants: 200, Seed: 47, AllFields: true})
+	srv.AddMeeting(m)
+	c := newClient(t, srv)
+	res, err := c.Participants(context.Background(), m.UUID)
+	require.NoError(t, err)
+	require.Len(t, res.Participants, len(m.Participants))
+	enums := map[string]bool{}
+	for i, p := range res.Participants {
+		want := m.Participants[i]
+		assert.Equal(t, want.OptionalArchiving, p.OptionalArchiving)
+		assert.Equal(t, want.AICDisclaimer, p.AICDisclaimer)
+		assert.Equal(t, want.Client, p.Client)
+		assert.Equal(t, want.MacAddr, p.MacAddr)
+		assert.Equal(t, want.SIPURI, p.SIPURI)
+		assert.Equal(t, want.InRoomParticipants, p.InRoomParticipants)
+		assert.Equal(t, want.TotalJoinTimeCost, p.TotalJoinTimeCost)
+		assert.Equal(t, want.AudioQuality, p.AudioQuality)
+		assert.Equal(t, want.GroupID, p.GroupID)
+		assert.Equal(t, len(want.AudioCall), len(p.AudioCall))
+		enums[p.OptionalArchiving] = true
+		enums[p.AICDisclaimer] = true
+	}
+	for _, v := range []string{"no optional archiving", "join without archiving", "join with archiving",
+		"no disclaimer", "agree", "leave meeting"} {
+		assert.True(t, enums[v], v)
+	}
+}

@@ -6,10 +6,16 @@
 // The Server serves, from in-memory meetings added with AddMeeting, the S2S
 // OAuth token endpoint, the Dashboard and Report participant lists of
 // meetings and webinars (real next_page_token paging, 300 rows at most per
-// page), and GET /past_meetings/{uuid}, with Zoom's error bodies
-// {"code":...,"message":...}. Generate makes realistic meetings (rejoins,
-// two devices at once, guests, registrants, waiting-room rows, missing leave
-// times, HTML and non-ASCII names) from a seed.
+// page), GET /past_meetings/{uuid}, the meeting and webinar reports, and
+// the lists a backfill needs (Dashboard meetings and webinars by date, a
+// user's meetings, users, registrants; see Server), with Zoom's error bodies
+// {"code":...,"message":...}. Rows follow the field names and enums of
+// Zoom's spec, per endpoint (the Dashboard's webinar rows differ from its
+// meeting rows). Generate makes realistic meetings (rejoins, two devices at
+// once, guests, registrants, waiting-room rows, missing leave times, HTML
+// and non-ASCII names) from a seed; GenOptions.AllFields fills in every
+// other field of the spec. AddUser and AddRegistrant add users and
+// registrants beyond the ones derived from meetings.
 //
 // # Faults
 //
@@ -31,6 +37,8 @@
 //
 // Requests and TokensIssued report what the server saw, including the
 // escaped path on the wire, so tests can assert UUID encoding and pacing.
-// MeetingEndedBody, ParticipantJoinedBody and friends build webhook bodies,
-// and SignedWebhook signs one as Zoom does.
+// MeetingEndedBody, ParticipantJoinedBody, WaitingRoomBody,
+// BreakoutRoomBody and friends build webhook bodies, MeetingEvents builds a
+// meeting's whole event stream in time order, and SignedWebhook (or
+// WebhookEvent.Signed) signs one as Zoom does.
 package zoomtest

@@ -99,3 +99,17 @@ func ExampleGenerate() {
 	fmt.Println(len(a.Participants), a.UUID == b.UUID, a.Participants[0].Role)
 	// Output: 50 true host
 }
+
+// Every webhook Zoom would send for a meeting, in time order, ready to sign.
+func ExampleMeetingEvents() {
+	m := zoomtest.Generate(zoomtest.GenOptions{Participants: 3, Seed: 8})
+	evs := zoomtest.MeetingEvents(m)
+	fmt.Println(evs[0].Name)
+	fmt.Println(evs[len(evs)-1].Name)
+	req, err := evs[1].Signed("https://rollcall.example/webhooks/zoom", "secret", evs[1].Time)
+	fmt.Println(err == nil && req.Header.Get("x-zm-signature") != "")
+	// Output:
+	// meeting.started
+	// meeting.ended
+	// true
+}

@@ -27,6 +27,16 @@ type GenOptions struct {
 	UUID string
 	// Topic overrides the generated topic.
 	Topic string
+	// AllFields fills in every participant field of Zoom's spec that the
+	// plain generator leaves out: client, device name, MAC address, disk ID,
+	// browser, video and screen-share connection types, quality ratings,
+	// sharing and recording flags, SIP URIs, Zoom Rooms head counts, phone
+	// calls (audio_call and PhoneNumber), groupId, archiving, join cost and
+	// the AI Companion disclaimer, with values from the spec's enums and
+	// optional fields sometimes left out; webinars get panelists. The draws
+	// come from a separate stream, so every other field is the same as
+	// without AllFields.
+	AllFields bool
 }
 
 // Generate returns a realistic ended meeting, deterministic for its options.
@@ -56,7 +66,11 @@ func Generate(opts GenOptions) Meeting {
 		length = time.Hour
 	}
 	end := start.Add(length)
-	g := &generator{r: rand.New(rand.NewPCG(uint64(opts.Seed), 0x5eed_2007)), start: start, end: end}
+	g := &generator{r: rand.New(rand.NewPCG(uint64(opts.Seed), 0x5eed_2007)), start: start, end: end,
+		webinar: opts.Webinar}
+	if opts.AllFields {
+		g.x = rand.New(rand.NewPCG(uint64(opts.Seed), 0xa11_f1e1d5))
+	}
 
 	m := Meeting{
 		UUID:      opts.UUID,
@@ -107,8 +121,10 @@ func UUID(seed uint64) string {
 
 type generator struct {
 	r          *rand.Rand
+	x          *rand.Rand // AllFields only; nil otherwise
 	start, end time.Time
 	seq        int
+	webinar    bool
 }
 
 type person struct {
@@ -194,6 +210,9 @@ func (g *generator) person(k int) []Participant {
 		e := s.Add(leave.Sub(join) / 2)
 		second := g.segment(p, s, &e, "left the meeting.", "in_meeting")
 		second.Device, second.OS, second.Version = "Phone", "", ""
+		if g.x != nil {
+			g.fill(&second)
+		}
 		rows = append(rows, second)
 	default:
 		rows = append(rows, g.segment(p, join, &leave, leaveReasons[r.IntN(len(leaveReasons))], "in_meeting"))
@@ -235,6 +254,9 @@ func (g *generator) segment(p person, join time.Time, leave *time.Time, reason, 
 	}
 	if r.IntN(4) == 0 {
 		row.InternalIPAddresses = []string{fmt.Sprintf("10.0.%d.%d", r.IntN(255), r.IntN(254)+1)}
+	}
+	if g.x != nil {
+		g.fill(&row)
 	}
 	if leave != nil {
 		l := leave.Truncate(time.Second)
@@ -287,4 +309,104 @@ func (g *generator) zoomID() string {
 func (g *generator) guid() string {
 	return strings.ToUpper(fmt.Sprintf("%08x-%04x-%04x-%04x-%012x",
 		g.r.Uint32(), g.r.Uint32()&0xffff, g.r.Uint32()&0xffff, g.r.Uint32()&0xffff, g.r.Uint64()&0xffffffffffff))
+}
+
+var (
+	connectionTypes = []string{"P2P", "TCP", "UDP", "Reliable UDP", "SSL", "HTTP", "TCP+Proxy",
+		"UDP+Proxy", "Reliable+Proxy", "SSL+Proxy", "HTTP+Proxy"}
+	qualities         = []string{"", "good", "good", "good", "fair", "poor", "bad"}
+	optionalArchiving = []string{"no optional archiving", "join without archiving", "join with archiving"}
+	aicDisclaimers    = []string{"no disclaimer", "agree", "agree", "leave meeting"}
+	browsers          = []struct{ name, version string }{{"Chrome", "126.0.6478.127"}, {"Firefox", "128.0"}, {"Safari", "17.5"}, {"Edge", "126.0.2592.87"}}
+	osVersions        = map[string]string{"Windows 11": "10.0.22631", "macOS 14.5": "14.5.0", "iOS 17.4": "17.4.1", "Android 14": "14"}
+)
+
+// fill sets the fields of AllFields on row from g.x, by its device.
+func (g *generator) fill(row *Participant) {
+	x := g.x
+	pick := func(vs []string) string { return vs[x.IntN(len(vs))] }
+	// Start from none of the device-dependent fields: a row is filled again
+	// when its device changes.
+	row.Client, row.DeviceName, row.MacAddr, row.HarddiskID = "", "", "", ""
+	row.BrowserName, row.BrowserVersion, row.SIPURI, row.FromSIPURI = "", "", "", ""
+	row.Camera, row.Microphone, row.Speaker, row.Domain, row.PhoneNumber = "", "", "", "", ""
+	row.InRoomParticipants, row.AudioCall = 0, nil
+	row.VideoConnectionType = pick(connectionTypes)
+	row.ASConnectionType = pick(connectionTypes)
+	row.AudioQuality, row.VideoQuality, row.ScreenShareQuality = pick(qualities), pick(qualities), pick(qualities)
+	row.ShareApplication = x.IntN(12) == 0
+	row.ShareDesktop = x.IntN(5) == 0
+	row.ShareWhiteboard = x.IntN(20) == 0
+	row.Recording = x.IntN(15) == 0
+	if v, ok := osVersions[row.OS]; ok {
+		row.OSVersion = v
+	}
+	switch row.Device {
+	case "Phone":
+		call := AudioCall{CallNumber: fmt.Sprintf("+1 555 01%02d %03d", x.IntN(100), x.IntN(1000)),
+			CallType: "call-in", ZoomNumber: "+1 646 558 8656"}
+		if x.IntN(5) == 0 {
+			call.CallType = "call-out"
+		}
+		row.AudioCall = []AudioCall{call}
+		row.PhoneNumber = call.CallNumber
+		row.Client = "Phone"
+	case "H.323/SIP":
+		room := x.IntN(90) + 10
+		row.SIPURI = fmt.Sprintf("sip:%d.room%d@sip.example.com", 80000000000+x.Int64N(999999999), room)
+		row.FromSIPURI = fmt.Sprintf("sip:boardroom-%d@video.example.org", room)
+		row.Client = "H.323/SIP"
+	case "Web":
+		b := browsers[x.IntN(len(browsers))]
+		row.Client, row.BrowserName, row.BrowserVersion = "Web", b.name, b.version
+	default:
+		row.Client = "Zoom Workplace"
+		if x.IntN(8) == 0 {
+			row.Client = "Zoom Rooms"
+			row.InRoomParticipants = 2 + x.IntN(11)
+			row.DeviceName = fmt.Sprintf("Room %d.%02d", 1+x.IntN(4), x.IntN(40))
+		}
+	}
+	if row.Device != "Phone" && row.Device != "H.323/SIP" {
+		if row.DeviceName == "" {
+			row.DeviceName = pick([]string{"MacBook Pro", "ThinkPad X1 Carbon", "iPhone 15", "Pixel 8", "Surface Pro 9"})
+		}
+		mac := fmt.Sprintf("%02x:%02x:%02x:%02x:%02x:%02x", x.IntN(256), x.IntN(256), x.IntN(256), x.IntN(256), x.IntN(256), x.IntN(256))
+		if x.IntN(3) == 0 {
+			mac = " " + mac // Zoom pads some with white space
+		}
+		row.MacAddr = mac
+		row.HarddiskID = fmt.Sprintf("%08X-%04X", x.Uint32(), x.IntN(0x10000))
+		if x.IntN(6) != 0 { // no devices reported by some clients
+			row.Camera = pick([]string{"FaceTime HD Camera", "Logitech BRIO", "Integrated Webcam", "Front Camera"})
+			row.Microphone = pick([]string{"MacBook Pro Microphone", "Jabra Evolve2 65", "Headset Microphone (Plantronics BT600)"})
+			row.Speaker = pick([]string{"MacBook Pro Speakers", "Jabra Evolve2 65", "Speakers (Realtek(R) Audio)"})
+		}
+		if row.Device == "Windows" && x.IntN(2) == 0 {
+			row.Domain = "CORP"
+		}
+	}
+	if x.IntN(3) == 0 {
+		row.GroupID = fmt.Sprintf("grp-%d", 1+x.IntN(5))
+	}
+	switch x.IntN(4) {
+	case 0: // left out
+	case 1:
+		f := false
+		row.HasArchiving = &f
+		row.OptionalArchiving = optionalArchiving[0]
+	default:
+		t := true
+		row.HasArchiving = &t
+		row.OptionalArchiving = pick(optionalArchiving)
+	}
+	if x.IntN(5) != 0 {
+		row.TotalJoinTimeCost = float64(5+x.IntN(60)) / 10
+	}
+	if x.IntN(3) != 0 {
+		row.AICDisclaimer = pick(aicDisclaimers)
+	}
+	if g.webinar && row.Role == "attendee" && x.IntN(8) == 0 {
+		row.Role = "panelist"
+	}
 }

@@ -130,3 +130,46 @@ func TestUUIDShapes(t *testing.T) {
 	assert.Positive(t, plus)
 	assert.Equal(t, UUID(7), UUID(7))
 }
+
+// TestAllFieldsKeepsTheOtherFields: AllFields draws from its own stream, so
+// a meeting generated with it differs only in the added fields (and
+// panelist roles of webinars).
+func TestAllFieldsKeepsTheOtherFields(t *testing.T) {
+	for _, webinar := range []bool{false, true} {
+		plain := Generate(GenOptions{Participants: 300, Seed: 5, Webinar: webinar})
+		full := Generate(GenOptions{Participants: 300, Seed: 5, Webinar: webinar, AllFields: true})
+		require.Len(t, full.Participants, len(plain.Participants))
+		full.Participants, plain.Participants = nil, nil
+		assert.Equal(t, plain, full)
+	}
+	plain := Generate(GenOptions{Participants: 300, Seed: 5})
+	full := Generate(GenOptions{Participants: 300, Seed: 5, AllFields: true})
+	for i, p := range full.Participants {
+		q := plain.Participants[i]
+		assert.Equal(t, q.UserID, p.UserID)
+		assert.Equal(t, q.Name, p.Name)
+		assert.Equal(t, q.Join, p.Join)
+		assert.Equal(t, q.Leave, p.Leave)
+		assert.Equal(t, q.Device, p.Device)
+		assert.Equal(t, q.IPAddress, p.IPAddress)
+		assert.Equal(t, q.LeaveReason, p.LeaveReason)
+		assert.Equal(t, string(q.ReportJSON(true)), string(p.ReportJSON(true)), "the Report row has no device data")
+	}
+	// Without AllFields the Dashboard row is what it always was.
+	assert.NotContains(t, string(plain.Participants[1].DashboardJSON(true)), "optional_archiving")
+}
+
+func TestWebinarDashboardRowFollowsTheSpec(t *testing.T) {
+	w := Generate(GenOptions{Participants: 200, Seed: 6, Webinar: true, AllFields: true})
+	var panelists int
+	for _, p := range w.Participants {
+		row := string(p.DashboardWebinarJSON(true))
+		for _, k := range []string{`"status"`, `"camera"`, `"in_room_participants"`, `"groupId"`, `"total_jointime_cost"`, `"aic_disclaimer"`} {
+			assert.NotContains(t, row, k)
+		}
+		if p.Role == "panelist" {
+			panelists++
+		}
+	}
+	assert.Positive(t, panelists)
+}

@@ -48,10 +48,62 @@ type Participant struct {
 	Microphone, Speaker string
 	// InternalIPAddresses is served on the Dashboard only.
 	InternalIPAddresses []string
+
+	// The fields below complete Zoom's Dashboard participant row; each is
+	// served (Dashboard only) when not zero, so a zero value leaves its key
+	// out as Zoom leaves out optional fields.
+
+	// Client is the client type, such as "Zoom Workplace", "Web" or "Zoom Rooms".
+	Client string
+	// DeviceName, MacAddr, HarddiskID, BrowserName and BrowserVersion
+	// describe the device (browser fields for web-client participants).
+	DeviceName, MacAddr, HarddiskID, BrowserName, BrowserVersion string
+	// VideoConnectionType and ASConnectionType are like ConnectionType
+	// ("P2P", "UDP", "TCP+Proxy"...), for video and screen sharing.
+	VideoConnectionType, ASConnectionType string
+	// AudioQuality, VideoQuality and ScreenShareQuality are "good", "fair",
+	// "poor" or "bad".
+	AudioQuality, VideoQuality, ScreenShareQuality string
+	// ShareApplication, ShareDesktop, ShareWhiteboard and Recording are
+	// always served (false when unset), as Zoom does.
+	ShareApplication, ShareDesktop, ShareWhiteboard, Recording bool
+	// SIPURI and FromSIPURI are set for H.323/SIP participants.
+	SIPURI, FromSIPURI string
+	// InRoomParticipants is a Zoom Room's head count (meetings only).
+	InRoomParticipants int
+	// AudioCall lists a phone participant's calls.
+	AudioCall []AudioCall
+	// GroupID is the participant's group, served as "groupId" (meetings only).
+	GroupID string
+	// HasArchiving is served when not nil.
+	HasArchiving *bool
+	// OptionalArchiving is "no optional archiving", "join without
+	// archiving" or "join with archiving".
+	OptionalArchiving string
+	// TotalJoinTimeCost is the time to join in seconds (meetings only).
+	TotalJoinTimeCost float64
+	// AICDisclaimer is "no disclaimer", "agree" or "leave meeting" (meetings only).
+	AICDisclaimer string
+	// ParentUserID is, for a breakout-room row, the participant's user_id in
+	// the main session, sent in breakout-room webhook events only.
+	ParentUserID string
+	// PhoneNumber is a phone participant's number, sent in webhook events
+	// (participant.phone_number) only.
+	PhoneNumber string
 	// Extra fields are added to both rows verbatim, after the known ones:
 	// use it to serve fields the client does not know (a future Zoom field)
 	// or values of an unexpected type.
 	Extra map[string]any
+}
+
+// AudioCall is one phone call of a participant (Dashboard audio_call[]).
+type AudioCall struct {
+	// CallNumber is the participant's number.
+	CallNumber string `json:"call_number"`
+	// CallType is "call-in" or "call-out".
+	CallType string `json:"call_type"`
+	// ZoomNumber is Zoom's number that was called (or called out from).
+	ZoomNumber string `json:"zoom_number"`
 }
 
 type dashboardRow struct {
@@ -82,13 +134,34 @@ type dashboardRow struct {
 	ShareDesktop        bool     `json:"share_desktop"`
 	ShareWhiteboard     bool     `json:"share_whiteboard"`
 	Recording           bool     `json:"recording"`
-	Status              string   `json:"status"`
+	Status              string   `json:"status,omitempty"`
 	PCName              string   `json:"pc_name,omitempty"`
 	Domain              string   `json:"domain,omitempty"`
 	Version             string   `json:"version,omitempty"`
 	LeaveReason         string   `json:"leave_reason,omitempty"`
 	Role                string   `json:"role"`
 	BOMeetingID         string   `json:"bo_mtg_id,omitempty"`
+	// Added later: all optional, so rows built without them keep their bytes.
+	Client              string      `json:"client,omitempty"`
+	DeviceName          string      `json:"device_name,omitempty"`
+	MacAddr             string      `json:"mac_addr,omitempty"`
+	HarddiskID          string      `json:"harddisk_id,omitempty"`
+	BrowserName         string      `json:"browser_name,omitempty"`
+	BrowserVersion      string      `json:"browser_version,omitempty"`
+	VideoConnectionType string      `json:"video_connection_type,omitempty"`
+	ASConnectionType    string      `json:"as_connection_type,omitempty"`
+	AudioQuality        string      `json:"audio_quality,omitempty"`
+	VideoQuality        string      `json:"video_quality,omitempty"`
+	ScreenShareQuality  string      `json:"screen_share_quality,omitempty"`
+	SIPURI              string      `json:"sip_uri,omitempty"`
+	FromSIPURI          string      `json:"from_sip_uri,omitempty"`
+	InRoomParticipants  int         `json:"in_room_participants,omitempty"`
+	AudioCall           []AudioCall `json:"audio_call,omitempty"`
+	GroupID             string      `json:"groupId,omitempty"`
+	HasArchiving        *bool       `json:"has_archiving,omitempty"`
+	OptionalArchiving   string      `json:"optional_archiving,omitempty"`
+	TotalJoinTimeCost   float64     `json:"total_jointime_cost,omitempty"`
+	AICDisclaimer       string      `json:"aic_disclaimer,omitempty"`
 }
 
 type reportRow struct {
@@ -125,6 +198,18 @@ func orDefault(v, def string) string {
 // DashboardJSON returns the row as GET /metrics/meetings/{uuid}/participants
 // serves it; withRegistrant adds registrant_id (include_fields=registrant_id).
 func (p Participant) DashboardJSON(withRegistrant bool) []byte {
+	return p.dashboardJSON(withRegistrant, false)
+}
+
+// DashboardWebinarJSON returns the row as GET
+// /metrics/webinars/{uuid}/participants serves it: Zoom's webinar row has no
+// status, camera, in_room_participants, groupId, total_jointime_cost or
+// aic_disclaimer, and its role may be "panelist".
+func (p Participant) DashboardWebinarJSON(withRegistrant bool) []byte {
+	return p.dashboardJSON(withRegistrant, true)
+}
+
+func (p Participant) dashboardJSON(withRegistrant, webinar bool) []byte {
 	r := dashboardRow{
 		ID: p.ParticipantUserID, UserID: p.UserID, ParticipantUUID: p.ParticipantUUID,
 		UserName: p.Name, Email: p.Email, ParticipantUserID: p.ParticipantUserID,
@@ -135,6 +220,20 @@ func (p Participant) DashboardJSON(withRegistrant bool) []byte {
 		JoinTime: zoomTime(p.Join), Status: orDefault(p.Status, "in_meeting"), PCName: p.PCName,
 		Domain: p.Domain, Version: p.Version, LeaveReason: p.LeaveReason,
 		Role: orDefault(p.Role, "attendee"), BOMeetingID: p.BOMeetingID,
+		Client: p.Client, DeviceName: p.DeviceName, MacAddr: p.MacAddr, HarddiskID: p.HarddiskID,
+		BrowserName: p.BrowserName, BrowserVersion: p.BrowserVersion,
+		VideoConnectionType: p.VideoConnectionType, ASConnectionType: p.ASConnectionType,
+		AudioQuality: p.AudioQuality, VideoQuality: p.VideoQuality, ScreenShareQuality: p.ScreenShareQuality,
+		ShareApplication: p.ShareApplication, ShareDesktop: p.ShareDesktop,
+		ShareWhiteboard: p.ShareWhiteboard, Recording: p.Recording,
+		SIPURI: p.SIPURI, FromSIPURI: p.FromSIPURI, InRoomParticipants: p.InRoomParticipants,
+		AudioCall: p.AudioCall, GroupID: p.GroupID, HasArchiving: p.HasArchiving,
+		OptionalArchiving: p.OptionalArchiving, TotalJoinTimeCost: p.TotalJoinTimeCost,
+		AICDisclaimer: p.AICDisclaimer,
+	}
+	if webinar {
+		r.Status, r.InRoomParticipants, r.GroupID, r.TotalJoinTimeCost, r.AICDisclaimer = "", 0, "", 0, ""
+		r.Camera = ""
 	}
 	if withRegistrant {
 		r.RegistrantID = p.RegistrantID
@@ -202,6 +301,11 @@ func (p Participant) clone() Participant {
 		p.Leave = &l
 	}
 	p.InternalIPAddresses = slices.Clone(p.InternalIPAddresses)
+	p.AudioCall = slices.Clone(p.AudioCall)
+	if p.HasArchiving != nil {
+		b := *p.HasArchiving
+		p.HasArchiving = &b
+	}
 	if p.Extra != nil {
 		m := make(map[string]any, len(p.Extra))
 		for k, v := range p.Extra {

@@ -33,6 +33,9 @@ const (
 	LabelLight  = "Light"
 	LabelMedium = "Medium"
 	LabelHeavy  = "Heavy"
+	// LabelResourceIntensive is the label of the Dashboard's meeting and
+	// webinar lists (Zoom allows 10 to 20 per minute).
+	LabelResourceIntensive = "Resource-intensive"
 )
 
 // Server is a fake Zoom on a loopback port, serving from in-memory state:
@@ -43,6 +46,18 @@ const (
 //	GET  /v2/report/meetings/{uuid}/participants    Report, Heavy
 //	GET  /v2/report/webinars/{uuid}/participants    Report for webinars, Heavy
 //	GET  /v2/past_meetings/{uuid}                   meeting details, Light
+//	GET  /v2/report/meetings/{uuid}                 meeting report (start, end, duration), Heavy
+//	GET  /v2/report/webinars/{uuid}                 webinar report, Heavy
+//	GET  /v2/metrics/meetings?type=past|pastOne&from&to   Dashboard meeting list, Resource-intensive
+//	GET  /v2/metrics/webinars?type=past&from&to     Dashboard webinar list, Resource-intensive
+//	GET  /v2/report/users/{userId}/meetings?type=past|pastOne|pastJoined&from&to   Heavy
+//	GET  /v2/users?status=active                    users (AddUser, plus every meeting's host), Medium
+//	GET  /v2/meetings/{meetingId}/registrants?status=approved   Medium
+//	GET  /v2/webinars/{webinarId}/registrants       Medium
+//
+// Lists page with next_page_token like the participant lists; the date
+// lists require from and to (yyyy-mm-dd) at most one month apart and within
+// six months of the clock of SetNow, as Zoom does.
 //
 // It checks bearer tokens, pages with expiring next_page_token values,
 // answers Zoom's error bodies {"code":...,"message":...}, requires UUIDs that
@@ -78,6 +93,8 @@ type Server struct {
 	dashboardDenied bool
 	limits          map[string]float64 // label → requests per second; absent = unlimited
 	windows         map[string]*window
+	users           []User
+	registrants     map[int64][]Registrant
 }
 
 type meetingState struct {
@@ -141,6 +158,7 @@ func NewServer() *Server {
 		tokenTTL:      DefaultTokenTTL,
 		limits:        map[string]float64{},
 		windows:       map[string]*window{},
+		registrants:   map[int64][]Registrant{},
 	}
 	s.hs = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
 	go s.hs.Serve(ln) //nolint:errcheck // returns ErrServerClosed on Close
@@ -173,8 +191,10 @@ func (s *Server) ClientConfig() zoom.Config {
 		HeavyPerSecond:  1000,
 		MediumPerSecond: 1000,
 		LightPerSecond:  1000,
-		MaxRetries:      3,
-		RetryBaseDelay:  time.Millisecond,
+		// Per minute: 60,000 is 1000 a second, as for the other labels.
+		ResourceIntensivePerMinute: 60_000,
+		MaxRetries:                 3,
+		RetryBaseDelay:             time.Millisecond,
 	}
 }
 
@@ -378,8 +398,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // labelOf returns the rate-limit label of an API path.
 func labelOf(path string) string {
 	switch {
+	case path == "/v2/metrics/meetings" || path == "/v2/metrics/webinars":
+		return LabelResourceIntensive
 	case strings.HasPrefix(path, "/v2/metrics/"), strings.HasPrefix(path, "/v2/report/"):
 		return LabelHeavy
+	case path == "/v2/users", strings.HasSuffix(path, "/registrants"):
+		return LabelMedium
 	case strings.HasPrefix(path, "/v2/past_meetings/") && strings.HasSuffix(path, "/participants"):
 		return LabelMedium
 	case strings.HasPrefix(path, "/v2/past_meetings/"):
@@ -477,6 +501,16 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, label string) 
 		s.serveParticipants(w, r, segs[0], segs[1] == "webinars", segs[2])
 	case len(segs) == 2 && segs[0] == "past_meetings":
 		s.servePastMeeting(w, segs[1])
+	case len(segs) == 3 && segs[0] == "report" && (segs[1] == "meetings" || segs[1] == "webinars"):
+		s.serveReportDetail(w, segs[1] == "webinars", segs[2])
+	case len(segs) == 2 && segs[0] == "metrics" && (segs[1] == "meetings" || segs[1] == "webinars"):
+		s.serveDashboardList(w, r, segs[1] == "webinars")
+	case len(segs) == 4 && segs[0] == "report" && segs[1] == "users" && segs[3] == "meetings":
+		s.serveUserMeetings(w, r, segs[2])
+	case len(segs) == 1 && segs[0] == "users":
+		s.serveUsers(w, r)
+	case len(segs) == 3 && (segs[0] == "meetings" || segs[0] == "webinars") && segs[2] == "registrants":
+		s.serveRegistrants(w, r, segs[0] == "webinars", segs[1])
 	default:
 		writeError(w, http.StatusNotFound, 404, "Not found.")
 	}
@@ -551,6 +585,11 @@ func (s *Server) serveParticipants(w http.ResponseWriter, r *http.Request, route
 	q := r.URL.Query()
 	report := route == "report"
 	typ := q.Get("type")
+	if !report && webinar && typ == "pastOne" {
+		// The webinar Dashboard knows only past and live.
+		writeError(w, http.StatusBadRequest, 300, "Invalid field: type.")
+		return
+	}
 	if !report && typ != "past" && typ != "pastOne" {
 		// Zoom's default is type=live; a past meeting is not live.
 		writeError(w, http.StatusNotFound, 3001, "Meeting does not exist or is not live (type="+typ+").")
@@ -595,7 +634,7 @@ func (s *Server) serveParticipants(w http.ResponseWriter, r *http.Request, route
 	rows := st.encoded(rowKey{report: report, registrant: withRegistrant})
 	// A one-participant meeting is listed only by the Dashboard's pastOne;
 	// pastOne lists nothing else; the Report lists only 2+ participants.
-	if (typ == "pastOne") != (len(rows) <= 1) {
+	if !webinar && (typ == "pastOne") != (len(rows) <= 1) {
 		rows = nil
 	}
 	offset = min(offset, len(rows))
@@ -646,7 +685,7 @@ func (st *meetingState) encoded(k rowKey) [][]byte {
 		if k.report {
 			rows[i] = p.ReportJSON(k.registrant)
 		} else {
-			rows[i] = p.DashboardJSON(k.registrant)
+			rows[i] = p.dashboardJSON(k.registrant, st.m.Webinar)
 		}
 	}
 	if st.rows == nil {
