@@ -4,11 +4,11 @@ import (
 	"bufio"
 	"encoding/csv"
 	"io"
+	"mime"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
@@ -248,41 +248,17 @@ func (n fileName) build(topic string) string {
 	return out + "_" + zone + ".csv"
 }
 
-// contentDisposition returns the attachment header: filename= in safe
-// ASCII, and filename* (RFC 5987, UTF-8) when the topic has more to say.
+// contentDisposition returns the attachment header (RFC 6266): filename=
+// in safe ASCII, which every client understands, and, when the topic has
+// letters beyond ASCII, filename* (RFC 5987, UTF-8) with them.
+// mime.FormatMediaType quotes and encodes both.
 func (n fileName) contentDisposition() string {
-	ascii := n.ascii()
-	h := `attachment; filename="` + ascii + `"`
-	if u := n.unicode(); u != ascii && !isASCIIName(u) {
-		h += "; filename*=UTF-8''" + rfc5987(u)
+	h := mime.FormatMediaType("attachment", map[string]string{"filename": n.ascii()})
+	u := mime.FormatMediaType("attachment", map[string]string{"filename": n.unicode()})
+	if ext, ok := strings.CutPrefix(u, "attachment; filename*="); ok {
+		h += "; filename*=" + ext
 	}
 	return h
-}
-
-func isASCIIName(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= utf8.RuneSelf {
-			return false
-		}
-	}
-	return true
-}
-
-// rfc5987 percent-encodes s as an RFC 5987 ext-value (attr-char kept).
-func rfc5987(s string) string {
-	const hex = "0123456789ABCDEF"
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("!#$&+-.^_`|~", c) >= 0 {
-			b.WriteByte(c)
-			continue
-		}
-		b.WriteByte('%')
-		b.WriteByte(hex[c>>4])
-		b.WriteByte(hex[c&15])
-	}
-	return b.String()
 }
 
 // safeName reduces s to the characters every browser and file system takes
