@@ -177,9 +177,11 @@ func startCSV(c *gin.Context, name fileName) io.Writer {
 }
 
 // exportFailed ends a failed export. Before the first byte it is the usual
-// error answer (and not an attachment). After it, the status is gone: the
-// connection is cut, so the client sees a truncated transfer instead of a
-// short file that looks complete.
+// error answer (and not an attachment). After it, the status is gone: it
+// panics with http.ErrAbortHandler, which recoverPanics lets through and
+// net/http answers by cutting the response (HTTP/1.x: the connection is
+// closed before the last chunk; HTTP/2: the stream is reset), so the client
+// sees a truncated transfer instead of a short file that looks complete.
 func (h *Handlers) exportFailed(c *gin.Context, err error) {
 	if !c.Writer.Written() {
 		c.Writer.Header().Del("Content-Disposition")
@@ -188,17 +190,7 @@ func (h *Handlers) exportFailed(c *gin.Context, err error) {
 		return
 	}
 	h.log.Warn("csv export cut short", "path", c.Request.URL.Path, "error", err)
-	// Gin refuses to hijack once a body is written; net/http's writer
-	// below it does not (HTTP/1.x). Over HTTP/2 there is no hijacking and
-	// the stream just ends.
-	var w http.ResponseWriter = c.Writer
-	if u, ok := w.(interface{ Unwrap() http.ResponseWriter }); ok {
-		w = u.Unwrap()
-	}
-	if conn, _, herr := http.NewResponseController(w).Hijack(); herr == nil {
-		conn.Close()
-	}
-	c.Abort()
+	panic(http.ErrAbortHandler)
 }
 
 // fileName is the download name of an export: "<topic>-<kind>_<date>_<zone>.csv".

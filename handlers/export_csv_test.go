@@ -578,3 +578,39 @@ func TestExportLinks(t *testing.T) {
 	require.Equal(t, http.StatusOK, res.StatusCode)
 	assert.Greater(t, len(parseCSV(t, csvBody)), 1)
 }
+
+// TestExportFailingMidStreamIsCutShort: when sessions.csv fails after rows
+// have gone out (here the last stored row, whose seq is no longer a
+// number), the client must see a broken transfer, not a short file that
+// ends cleanly: the export aborts the response and the panic recovery lets
+// the abort through.
+func TestExportFailingMidStreamIsCutShort(t *testing.T) {
+	e := newExportEnv(t)
+	ctx := context.Background()
+	end := weeklyStart.Add(time.Hour)
+	m, err := e.store.UpsertEndedMeeting(ctx, models.MeetingEnded{
+		UUID: "cut-short==", MeetingNumber: 77, Topic: "Cut short", StartTime: weeklyStart, EndTime: &end,
+	})
+	require.NoError(t, err)
+	segs := make([]models.Segment, 3000) // several flushes of rows before the bad one
+	for i := range segs {
+		n := strconv.Itoa(i)
+		segs[i] = models.Segment{Name: "P" + n, Email: "p" + n + "@example.com",
+			JoinTime: weeklyStart.Add(time.Duration(i) * time.Second), Raw: `{"id":"` + n + `"}`}
+	}
+	require.NoError(t, e.store.Tx(ctx, func(tx *models.Store) error {
+		return tx.ReplaceSegments(ctx, m.ID, "dashboard", segs)
+	}))
+	// The last row in join-time order cannot be scanned.
+	require.NoError(t, e.store.DB.WithContext(ctx).Exec(
+		"UPDATE segments SET seq = 'not a number' WHERE meeting_id = ? AND seq = ?", m.ID, len(segs)-1).Error)
+
+	res, err := e.client(t, models.RoleViewer).Get(e.srv.URL + "/meetings/" + strconv.FormatUint(m.ID, 10) + "/sessions.csv")
+	require.NoError(t, err)
+	defer res.Body.Close()
+	assert.Equal(t, http.StatusOK, res.StatusCode, "the rows had started: the status was sent")
+	body, err := io.ReadAll(res.Body)
+	require.ErrorIs(t, err, io.ErrUnexpectedEOF, "a truncated transfer, not a clean end")
+	assert.True(t, strings.Contains(string(body), "\r\nP1000,p1000@example.com,"), "rows went out before the failure")
+	assert.False(t, strings.Contains(string(body), "P2999"), "the bad row is not in the file")
+}

@@ -207,10 +207,12 @@ func TestSessionsEncoderFallsBackOnOddRaw(t *testing.T) {
 
 // TestExportFailedMidStreamCutsTheConnection: after the first byte the
 // status is gone; the client must see a broken transfer, not a short file
-// that looks complete.
+// that looks complete. The panic recovery lets the abort through, and still
+// answers any other panic with a 500.
 func TestExportFailedMidStreamCutsTheConnection(t *testing.T) {
 	h := New(nil, nil, Config{}, nil)
 	r := gin.New()
+	r.Use(h.recoverPanics)
 	r.GET("/x.csv", func(c *gin.Context) {
 		w := startCSV(c, fileName{topic: "t", kind: "k", loc: time.UTC})
 		s := newCSVStream(w, false, []string{"a"})
@@ -223,19 +225,29 @@ func TestExportFailedMidStreamCutsTheConnection(t *testing.T) {
 		startCSV(c, fileName{topic: "t", kind: "k", loc: time.UTC})
 		h.exportFailed(c, errors.New("database went away"))
 	})
+	r.GET("/bug", func(c *gin.Context) { panic("a bug") })
 	srv := httptest.NewServer(r)
 	defer srv.Close()
 
 	res, err := http.Get(srv.URL + "/x.csv")
 	require.NoError(t, err)
 	assert.Equal(t, http.StatusOK, res.StatusCode)
-	_, err = io.ReadAll(res.Body)
+	body, err := io.ReadAll(res.Body)
 	res.Body.Close()
-	assert.Error(t, err, "a truncated body, not a clean end")
+	require.ErrorIs(t, err, io.ErrUnexpectedEOF, "a truncated body, not a clean end")
+	assert.True(t, strings.HasPrefix(string(body), "a\r\nrow\r\n"), "the rows before the failure arrived")
 
 	res, err = http.Get(srv.URL + "/early.csv")
 	require.NoError(t, err)
 	defer res.Body.Close()
 	assert.Equal(t, http.StatusInternalServerError, res.StatusCode)
 	assert.Empty(t, res.Header.Get("Content-Disposition"), "an error is not an attachment")
+
+	res, err = http.Get(srv.URL + "/bug")
+	require.NoError(t, err)
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	require.NoError(t, err, "an ordinary panic is answered, not cut")
+	assert.Equal(t, http.StatusInternalServerError, res.StatusCode)
+	assert.JSONEq(t, `{"error":"internal error"}`, string(b))
 }

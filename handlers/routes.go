@@ -63,9 +63,14 @@ func (h *Handlers) Router() http.Handler {
 	return r
 }
 
+// recoverPanics answers a panic with a logged 500. http.ErrAbortHandler
+// (exportFailed) is panicked on, so that net/http aborts the response.
 func (h *Handlers) recoverPanics(c *gin.Context) {
 	defer func() {
 		if p := recover(); p != nil {
+			if p == http.ErrAbortHandler {
+				panic(p)
+			}
 			h.log.Error("panic", "method", c.Request.Method, "path", c.Request.URL.Path, "panic", p)
 			c.AbortWithStatusJSON(http.StatusInternalServerError, gin.H{"error": "internal error"})
 		}
