@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 )
 
@@ -50,7 +51,7 @@ func (s *Store) RecordEvent(ctx context.Context, e *WebhookEvent) (isNew bool, e
 		return true, nil
 	}
 	err = s.DB.WithContext(ctx).Model(&WebhookEvent{}).Where("dedup_key = ?", e.DedupKey).
-		UpdateColumn("deliveries", gormExpr("deliveries + 1")).Error
+		UpdateColumn("deliveries", gorm.Expr("deliveries + 1")).Error
 	if err != nil {
 		return false, notFound(err, "record event")
 	}
