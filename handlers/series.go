@@ -65,7 +65,11 @@ func (h *Handlers) showSeriesPage(c *gin.Context) {
 func (h *Handlers) seriesPage(number int64, ms []models.Meeting, segs map[uint64][]models.Segment, loc *time.Location) views.SeriesPage {
 	sr := models.BuildSeries(number, ms, segs, h.cfg.Now(), h.thresholds())
 	k := clock{loc: loc}
-	p := views.SeriesPage{Topic: sr.Topic, Instances: make([]views.SeriesInstance, len(ms)), People: make([]views.SeriesPerson, len(sr.People))}
+	p := views.SeriesPage{
+		Topic:     sr.Topic,
+		Instances: make([]views.SeriesInstance, len(ms)),
+		People:    make([]views.SeriesPerson, len(sr.People)),
+	}
 	for i, m := range ms {
 		p.Instances[i] = views.SeriesInstance{
 			URL: meetingURL(m.ID), Start: k.full(m.StartTime), Short: m.StartTime.In(loc).Format("Jan 2"),
