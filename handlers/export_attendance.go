@@ -67,25 +67,15 @@ func appendAttendance(rec []string, a *models.Attendance, loc *time.Location) []
 // exportAttendance serves /meetings/:id/attendance.csv: one row per person.
 // ?tz= picks the zone, ?bom=1 prefixes a BOM.
 func (h *Handlers) exportAttendance(c *gin.Context) {
-	id, err := parseID(c, "id")
-	if err != nil {
-		h.fail(c, err)
-		return
-	}
-	opt, err := h.exportOptions(c)
+	m, opt, err := h.exportedMeeting(c)
 	if err != nil {
 		h.fail(c, err)
 		return
 	}
 	ctx := c.Request.Context()
-	m, err := h.store.Meeting(ctx, id)
-	if err != nil {
-		h.fail(c, err)
-		return
-	}
 	// One meeting's segments fit in memory (the page holds them too); the
 	// person rows need all of a person's segments anyway.
-	segs, err := h.store.SegmentsForPage(ctx, id)
+	segs, err := h.store.SegmentsForPage(ctx, m.ID)
 	if err != nil {
 		h.fail(c, err)
 		return

@@ -164,6 +164,21 @@ func (h *Handlers) exportOptions(c *gin.Context) (csvOptions, error) {
 	return csvOptions{loc: loc, bom: bom}, nil
 }
 
+// exportedMeeting reads what an export of one meeting asks for: the
+// meeting of the :id parameter, and ?tz= and ?bom=.
+func (h *Handlers) exportedMeeting(c *gin.Context) (models.Meeting, csvOptions, error) {
+	id, err := parseID(c, "id")
+	if err != nil {
+		return models.Meeting{}, csvOptions{}, err
+	}
+	opt, err := h.exportOptions(c)
+	if err != nil {
+		return models.Meeting{}, csvOptions{}, err
+	}
+	m, err := h.store.Meeting(c.Request.Context(), id)
+	return m, opt, err
+}
+
 // startCSV sets the headers of a CSV download named by name and returns
 // the writer of its body. Nothing is written yet, so the status can still
 // change if the export fails before its first row.

@@ -224,28 +224,18 @@ func (e *sessionsEncoder) Close() error { return e.s.close() }
 // segment in join-time order (then name), every stored field. Rows stream
 // from a database cursor. ?tz= picks the zone, ?bom=1 prefixes a BOM.
 func (h *Handlers) exportSessions(c *gin.Context) {
-	id, err := parseID(c, "id")
-	if err != nil {
-		h.fail(c, err)
-		return
-	}
-	opt, err := h.exportOptions(c)
+	m, opt, err := h.exportedMeeting(c)
 	if err != nil {
 		h.fail(c, err)
 		return
 	}
 	ctx := c.Request.Context()
-	m, err := h.store.Meeting(ctx, id)
+	keys, err := h.store.SegmentRawKeys(ctx, m.ID)
 	if err != nil {
 		h.fail(c, err)
 		return
 	}
-	keys, err := h.store.SegmentRawKeys(ctx, id)
-	if err != nil {
-		h.fail(c, err)
-		return
-	}
-	rows, err := h.store.ExportSegments(ctx, id)
+	rows, err := h.store.ExportSegments(ctx, m.ID)
 	if err != nil {
 		h.fail(c, err)
 		return
