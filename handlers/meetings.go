@@ -233,21 +233,16 @@ func (h *Handlers) showMeetingPage(c *gin.Context) {
 // meetingPage computes the attendance of meeting m from segs and lays it
 // out for the page (everything but the layout frame).
 func (h *Handlers) meetingPage(m models.Meeting, segs []models.Segment, loc *time.Location, sortKey, dir, tz string) views.MeetingPage {
-	now := h.cfg.Now()
-	w := models.Window{Start: m.StartTime, End: m.EndTime, Now: now}
-	th := h.thresholds()
+	w, th := m.Window(h.cfg.Now()), h.thresholds()
 	as := models.ComputeAttendance(segs, w, th)
 	sum := models.Summarize(as)
 	sortAttendance(as, sortKey, dir)
 
-	end := now
-	if m.EndTime != nil {
-		end = *m.EndTime
-	}
+	end := w.Until()
 	k := clock{loc: loc, day: m.StartTime.In(loc).Format(fmtDay)}
 	p := views.MeetingPage{
 		ID: m.ID, Topic: m.Topic, Host: hostLabel(m),
-		Start: k.full(m.StartTime), End: k.full(end), Live: m.EndTime == nil,
+		Start: k.full(m.StartTime), End: k.full(end), Live: w.Live(),
 		Length:        duration(int64(end.Sub(m.StartTime) / time.Second)),
 		Status:        m.FetchStatus,
 		LastError:     statusReason(m),
@@ -263,7 +258,7 @@ func (h *Handlers) meetingPage(m models.Meeting, segs []models.Segment, loc *tim
 		SeriesURL:     seriesURL(m.MeetingNumber),
 		Rows:          make([]views.PersonRow, len(as)),
 	}
-	if m.EndTime == nil {
+	if w.Live() {
 		p.Length += " so far"
 	}
 	for _, col := range personColumns {
@@ -315,7 +310,6 @@ func personRow(a models.Attendance, k clock, reasons reasonCache) views.PersonRo
 	if r.Name == "" {
 		r.Name = "(no name)"
 	}
-	var devices, locations, roles []string
 	for i, s := range a.Segments {
 		sr := views.SegmentRow{
 			Join: k.short(s.JoinTime), Duration: "—", Status: s.Status,
@@ -330,22 +324,10 @@ func personRow(a models.Attendance, k clock, reasons reasonCache) views.PersonRo
 			sr.Leave = views.Time{Text: "still in"}
 		}
 		r.Segments[i] = sr
-		if !sr.Waiting {
-			devices = appendNew(devices, s.Device)
-			locations = appendNew(locations, s.Location)
-			roles = appendNew(roles, s.Role)
-		}
 	}
-	r.Device, r.Location, r.Role = strings.Join(devices, ", "), strings.Join(locations, ", "), strings.Join(roles, ", ")
+	f := a.Facts()
+	r.Device, r.Location, r.Role = strings.Join(f.Devices, ", "), strings.Join(f.Locations, ", "), strings.Join(f.Roles, ", ")
 	return r
-}
-
-// appendNew appends v to vs unless it is empty or already there.
-func appendNew(vs []string, v string) []string {
-	if v = strings.TrimSpace(v); v == "" || slices.Contains(vs, v) {
-		return vs
-	}
-	return append(vs, v)
 }
 
 // reasonCache sanitizes each distinct raw leave reason of a page once: a

@@ -657,3 +657,32 @@ func assertNoScript(t *testing.T, body string) {
 		}
 	}
 }
+
+// TestPersonAndSeriesAgreeOnMinutes: 60 s and 59 s over two instances are
+// 119 s, 2.0 minutes on the person page, the series page and series.csv
+// alike (the person page used to round down to 1.9).
+func TestPersonAndSeriesAgreeOnMinutes(t *testing.T) {
+	e := newPagesEnv(t)
+	week := 7 * 24 * time.Hour
+	for i, secs := range []time.Duration{60, 59} {
+		start := at("10:00").Add(time.Duration(i) * week)
+		s := seg("Ann", "ann@example.com", "", "10:00", "", "")
+		s.JoinTime, s.LeaveTime = start, ptr(start.Add(secs*time.Second))
+		e.addMeeting(t, models.MeetingEnded{
+			UUID: "round-" + itoa(i), MeetingNumber: 4242, Topic: "Rounding", StartTime: start, EndTime: ptr(start.Add(time.Hour)),
+		}, []models.Segment{s})
+	}
+	res, _, doc := e.get(t, models.RoleViewer, personURL("e:ann@example.com"))
+	require.Equal(t, http.StatusOK, res.StatusCode)
+	assert.Equal(t, "2.0", text(doc.Find(`[data-testid=total-minutes]`)), "person page")
+
+	res, _, doc = e.get(t, models.RoleViewer, "/series/4242")
+	require.Equal(t, http.StatusOK, res.StatusCode)
+	assert.Equal(t, "2.0", text(doc.Find(`[data-testid=series-person] [data-testid=total-minutes]`)), "series page")
+
+	res, body, _ := e.get(t, models.RoleViewer, "/series/4242.csv")
+	require.Equal(t, http.StatusOK, res.StatusCode)
+	lines := strings.Split(strings.TrimSpace(body), "\r\n")
+	require.Len(t, lines, 2)
+	assert.True(t, strings.HasSuffix(lines[1], ",1.0,1.0,2,0,119,2.0,1.7"), "series.csv: %s", lines[1])
+}

@@ -34,23 +34,14 @@ func (h *Handlers) showPersonPage(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
-	th, now := h.thresholds(), h.cfg.Now()
+	ph := models.BuildPersonHistory(key, pms, h.cfg.Now(), h.thresholds())
 	k := clock{loc: loc}
-	p := views.PersonPage{Key: key}
-	var secs int64
-	for _, pm := range pms {
-		m := pm.Meeting
-		as := models.ComputeAttendance(pm.Segments, models.Window{Start: m.StartTime, End: m.EndTime, Now: now}, th)
-		if len(as) == 0 {
-			continue
-		}
-		a := as[0] // every segment has the same key: one person
-		if p.Name == "" && a.Name != "" {
-			p.Name = a.Name // the latest meeting's name
-		}
-		if p.Email == "" && a.Email != "" {
-			p.Email = a.Email
-		}
+	p := views.PersonPage{
+		Key: key, Name: ph.Name, Email: ph.Email,
+		TotalMinutes: oneDecimal(ph.Totals.Minutes()), PresentCount: ph.Totals.Present,
+	}
+	for _, pa := range ph.Meetings {
+		m, a := pa.Meeting, pa.Attendance
 		topic := m.Topic
 		if topic == "" {
 			topic = "(no topic)"
@@ -60,12 +51,7 @@ func (h *Handlers) showPersonPage(c *gin.Context) {
 			Minutes: oneDecimal(a.AttendedMinutes()), Percent: oneDecimal(a.PercentRounded()),
 			Sessions: a.Sessions, Late: a.Late, LeftEarly: a.LeftEarly, Present: a.Present,
 		})
-		secs += a.AttendedSeconds
-		if a.Present {
-			p.PresentCount++
-		}
 	}
-	p.TotalMinutes = oneDecimal(float64(secs/6) / 10)
 	if p.Name == "" {
 		p.Name = key
 	}

@@ -86,17 +86,13 @@ type Attendance struct {
 	Segments []Segment
 }
 
-// AttendedMinutes returns the attended time in minutes (seconds ÷ 60)
-// rounded to one decimal, halves away from zero.
-func (a Attendance) AttendedMinutes() float64 {
-	return math.Round(float64(a.AttendedSeconds)/6) / 10
-}
+// AttendedMinutes returns the attended time in minutes, rounded as
+// Minutes.
+func (a Attendance) AttendedMinutes() float64 { return Minutes(a.AttendedSeconds) }
 
 // PercentRounded returns Percent rounded to one decimal, halves away from
 // zero. Present is decided on Percent, not on this value.
-func (a Attendance) PercentRounded() float64 {
-	return math.Round(a.Percent*10) / 10
-}
+func (a Attendance) PercentRounded() float64 { return roundTenth(a.Percent) }
 
 // ComputeAttendance groups segs by person and computes each person's
 // attendance in window w under thresholds th, following DESIGN.md §6. A

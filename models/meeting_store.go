@@ -9,8 +9,6 @@ import (
 	"gorm.io/gorm/clause"
 )
 
-func gormExpr(sql string, args ...any) clause.Expr { return gorm.Expr(sql, args...) }
-
 // MeetingEnded is what a meeting.ended (or webinar.ended) webhook tells about
 // a meeting instance.
 type MeetingEnded struct {
@@ -51,8 +49,8 @@ func (s *Store) UpsertEndedMeeting(ctx context.Context, e MeetingEnded) (Meeting
 	err := db.Clauses(clause.OnConflict{
 		Columns: []clause.Column{{Name: "uuid"}},
 		DoUpdates: clause.Assignments(map[string]any{
-			"end_time":   gormExpr("COALESCE(meetings.end_time, excluded.end_time)"),
-			"topic":      gormExpr("CASE WHEN meetings.topic = '' THEN excluded.topic ELSE meetings.topic END"),
+			"end_time":   gorm.Expr("COALESCE(meetings.end_time, excluded.end_time)"),
+			"topic":      gorm.Expr("CASE WHEN meetings.topic = '' THEN excluded.topic ELSE meetings.topic END"),
 			"updated_at": time.Now().UTC(),
 		}),
 	}, clause.Returning{}).Create(&m).Error // the stored row, inserted or updated, comes back
@@ -132,7 +130,7 @@ func (s *Store) FillMeetingDetails(ctx context.Context, id uint64, d MeetingDeta
 func (s *Store) MarkFetching(ctx context.Context, id uint64) error {
 	err := s.DB.WithContext(ctx).Model(&Meeting{}).Where("id = ?", id).Updates(map[string]any{
 		"fetch_status":   FetchFetching,
-		"fetch_attempts": gormExpr("fetch_attempts + 1"),
+		"fetch_attempts": gorm.Expr("fetch_attempts + 1"),
 	}).Error
 	if err != nil {
 		return fmt.Errorf("models: mark meeting %d fetching: %w", id, err)
