@@ -160,7 +160,7 @@ func (h *Handlers) exportMeetings(c *gin.Context) {
 	enc := newMeetingsEncoder(w, opt.loc, opt.bom)
 	for rows.Next() {
 		m := rows.Meeting()
-		segs, err := h.store.SegmentsForPage(ctx, m.ID)
+		segs, err := rows.Segments()
 		if err != nil {
 			h.exportFailed(c, err)
 			return
