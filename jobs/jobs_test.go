@@ -227,11 +227,11 @@ func (e *testEnv) requireFetchQueued(t *testing.T, m models.Meeting, opts *river
 	t.Helper()
 	ctx := context.Background()
 	var job *river.Job[FetchParticipantsArgs]
-	switch e.store.Dialect {
+	switch dialect, pool := e.store.QueuePool(); dialect {
 	case models.DialectSQLite:
-		job = rivertest.RequireInserted(ctx, t, riversqlite.New(e.store.QueueSQL), FetchParticipantsArgs{}, opts)
+		job = rivertest.RequireInserted(ctx, t, riversqlite.New(pool), FetchParticipantsArgs{}, opts)
 	default:
-		job = rivertest.RequireInserted(ctx, t, riverdatabasesql.New(e.store.QueueSQL), FetchParticipantsArgs{}, opts)
+		job = rivertest.RequireInserted(ctx, t, riverdatabasesql.New(pool), FetchParticipantsArgs{}, opts)
 	}
 	require.Equal(t, FetchParticipantsArgs{MeetingID: m.ID, UUID: m.UUID}, job.Args)
 	return job
@@ -241,10 +241,10 @@ func (e *testEnv) requireFetchQueued(t *testing.T, m models.Meeting, opts *river
 func (e *testEnv) requireNoFetchQueued(t *testing.T) {
 	t.Helper()
 	ctx := context.Background()
-	switch e.store.Dialect {
+	switch dialect, pool := e.store.QueuePool(); dialect {
 	case models.DialectSQLite:
-		rivertest.RequireNotInserted(ctx, t, riversqlite.New(e.store.QueueSQL), FetchParticipantsArgs{}, nil)
+		rivertest.RequireNotInserted(ctx, t, riversqlite.New(pool), FetchParticipantsArgs{}, nil)
 	default:
-		rivertest.RequireNotInserted(ctx, t, riverdatabasesql.New(e.store.QueueSQL), FetchParticipantsArgs{}, nil)
+		rivertest.RequireNotInserted(ctx, t, riverdatabasesql.New(pool), FetchParticipantsArgs{}, nil)
 	}
 }

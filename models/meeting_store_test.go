@@ -39,7 +39,7 @@ func addMeeting(t *testing.T, s *Store, uuid string, start time.Time, segs int) 
 func count(t *testing.T, s *Store, model any) int64 {
 	t.Helper()
 	var n int64
-	require.NoError(t, s.DB.Model(model).Count(&n).Error)
+	require.NoError(t, s.db.Model(model).Count(&n).Error)
 	return n
 }
 

@@ -39,7 +39,7 @@ func (s *Store) RecordEvent(ctx context.Context, e *WebhookEvent) (isNew bool, e
 	if e.ReceivedAt.IsZero() {
 		e.ReceivedAt = time.Now().UTC()
 	}
-	res := s.DB.WithContext(ctx).Clauses(clause.OnConflict{
+	res := s.db.WithContext(ctx).Clauses(clause.OnConflict{
 		Columns:   []clause.Column{{Name: "dedup_key"}},
 		DoNothing: true,
 	}).Create(e)
@@ -49,7 +49,7 @@ func (s *Store) RecordEvent(ctx context.Context, e *WebhookEvent) (isNew bool, e
 	if res.RowsAffected == 1 {
 		return true, nil
 	}
-	err = s.DB.WithContext(ctx).Model(&WebhookEvent{}).Where("dedup_key = ?", e.DedupKey).
+	err = s.db.WithContext(ctx).Model(&WebhookEvent{}).Where("dedup_key = ?", e.DedupKey).
 		UpdateColumn("deliveries", gormExpr("deliveries + 1")).Error
 	if err != nil {
 		return false, notFound(err, "record event")
@@ -60,6 +60,6 @@ func (s *Store) RecordEvent(ctx context.Context, e *WebhookEvent) (isNew bool, e
 // CountEvents returns how many distinct webhook events are stored.
 func (s *Store) CountEvents(ctx context.Context) (int64, error) {
 	var n int64
-	err := s.DB.WithContext(ctx).Model(&WebhookEvent{}).Count(&n).Error
+	err := s.db.WithContext(ctx).Model(&WebhookEvent{}).Count(&n).Error
 	return n, err
 }
