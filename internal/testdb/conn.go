@@ -16,7 +16,6 @@ import (
 // handles, which models keeps to itself.
 type DB struct {
 	*sql.DB
-	tb       testing.TB
 	postgres bool
 }
 
@@ -37,7 +36,7 @@ func Open(tb testing.TB, dsn string) *DB {
 		tb.Fatalf("testdb: open %s: %v", dsn, err)
 	}
 	tb.Cleanup(func() { db.Close() })
-	return &DB{DB: db, tb: tb, postgres: postgres}
+	return &DB{DB: db, postgres: postgres}
 }
 
 // sqliteDSN opens path waiting for the app's writers instead of failing
@@ -54,25 +53,25 @@ func sqliteDSN(path string) string {
 }
 
 // Count runs query, which must return one integer (a COUNT), and returns
-// it. Placeholders are written ? on both engines. An error fails the test
-// with Errorf and returns -1, so Count may be called from any goroutine,
-// such as a require.Eventually condition.
-func (db *DB) Count(query string, args ...any) int64 {
-	db.tb.Helper()
+// it. Placeholders are written ? on both engines. An error fails tb with
+// Errorf and returns -1, so Count may be called from any goroutine, such
+// as a require.Eventually condition.
+func (db *DB) Count(tb testing.TB, query string, args ...any) int64 {
+	tb.Helper()
 	var n int64
 	if err := db.QueryRow(db.rebind(query), args...).Scan(&n); err != nil {
-		db.tb.Errorf("testdb: %s: %v", query, err)
+		tb.Errorf("testdb: %s: %v", query, err)
 		return -1
 	}
 	return n
 }
 
 // Exec runs statement, its placeholders written ? on both engines, and
-// fails the test if it fails.
-func (db *DB) Exec(statement string, args ...any) {
-	db.tb.Helper()
+// fails tb if it fails.
+func (db *DB) Exec(tb testing.TB, statement string, args ...any) {
+	tb.Helper()
 	if _, err := db.DB.Exec(db.rebind(statement), args...); err != nil {
-		db.tb.Fatalf("testdb: %s: %v", statement, err)
+		tb.Fatalf("testdb: %s: %v", statement, err)
 	}
 }
 
