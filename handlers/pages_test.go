@@ -32,8 +32,8 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 type pagesEnv struct {
 	store *models.Store
 	// db is the test's own connection to the store's database.
-	db    *testdb.DB
-	srv   *httptest.Server
+	db  *testdb.DB
+	srv *httptest.Server
 	// handler serves requests as a signed-in admin, without the network
 	// (benchmarks).
 	handler http.Handler
