@@ -14,7 +14,7 @@ import (
 
 // injectFault makes the store's writes fail as f does until the returned
 // function is called.
-func injectFault(t *testing.T, e *env, f models.Fault) (clear func()) {
+func injectFault(t *testing.T, e *env, f models.Fault) (restore func()) {
 	t.Helper()
 	if e.store.Dialect() != models.DialectSQLite {
 		t.Skip("SQLite pragmas simulate the full disk and the read-only file")

@@ -19,12 +19,12 @@ const (
 )
 
 // InjectFault makes the Store's writes fail as f does until the returned
-// clear function is called; it exists for tests of the app's failure paths
+// restore function is called; it exists for tests of the app's failure paths
 // and no production code calls it. SQLite only (on PostgreSQL it returns an
 // error): it pins the Store's pool to one connection, for the rest of the
 // Store's life, and sets a per-connection PRAGMA on it (max_page_count or
 // query_only). The job queue's pool is left alone.
-func (s *Store) InjectFault(ctx context.Context, f Fault) (clear func() error, err error) {
+func (s *Store) InjectFault(ctx context.Context, f Fault) (restore func() error, err error) {
 	if s.dialect != DialectSQLite {
 		return nil, fmt.Errorf("models: inject fault: not on %s", s.dialect)
 	}
