@@ -21,6 +21,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"rollcall/handlers"
+	"rollcall/internal/testdb"
 	"rollcall/jobs"
 	"rollcall/models"
 	"rollcall/zoom"
@@ -34,7 +35,8 @@ var updateCSV = flag.Bool("update-csv", false, "rewrite the CSV golden files in 
 func newExportEnv(t *testing.T) *env {
 	t.Helper()
 	ctx := context.Background()
-	store, err := models.Open(ctx, filepath.Join(t.TempDir(), "rollcall.db"), nil)
+	path := filepath.Join(t.TempDir(), "rollcall.db")
+	store, err := models.Open(ctx, path, nil)
 	require.NoError(t, err)
 	t.Cleanup(func() { store.Close() })
 	require.NoError(t, store.Migrate(ctx))
@@ -43,7 +45,7 @@ func newExportEnv(t *testing.T) *env {
 	require.NoError(t, err)
 	ny, err := time.LoadLocation("America/New_York")
 	require.NoError(t, err)
-	e := &env{store: store, now: time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)}
+	e := &env{store: store, db: testdb.Open(t, path), now: time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)}
 	h := handlers.New(store, q, handlers.Config{
 		WebhookSecret: secret,
 		Now:           func() time.Time { return e.now },
@@ -602,8 +604,7 @@ func TestExportFailingMidStreamIsCutShort(t *testing.T) {
 		return tx.ReplaceSegments(ctx, m.ID, "dashboard", segs)
 	}))
 	// The last row in join-time order cannot be scanned.
-	require.NoError(t, e.store.DB.WithContext(ctx).Exec(
-		"UPDATE segments SET seq = 'not a number' WHERE meeting_id = ? AND seq = ?", m.ID, len(segs)-1).Error)
+	e.db.Exec(t, "UPDATE segments SET seq = 'not a number' WHERE meeting_id = ? AND seq = ?", m.ID, len(segs)-1)
 
 	res, err := e.client(t, models.RoleViewer).Get(e.srv.URL + "/meetings/" + strconv.FormatUint(m.ID, 10) + "/sessions.csv")
 	require.NoError(t, err)

@@ -31,7 +31,9 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 // workers), served over loopback HTTP.
 type pagesEnv struct {
 	store *models.Store
-	srv   *httptest.Server
+	// db is the test's own connection to the store's database.
+	db  *testdb.DB
+	srv *httptest.Server
 	// handler serves requests as a signed-in admin, without the network
 	// (benchmarks).
 	handler http.Handler
@@ -46,14 +48,15 @@ const testRoleHeader = "X-Test-Role"
 func newPagesEnv(tb testing.TB) *pagesEnv {
 	tb.Helper()
 	ctx := context.Background()
-	store, err := models.Open(ctx, testdb.DSN(tb), nil)
+	dsn := testdb.DSN(tb)
+	store, err := models.Open(ctx, dsn, nil)
 	require.NoError(tb, err)
 	tb.Cleanup(func() { store.Close() })
 	require.NoError(tb, store.Migrate(ctx))
 	require.NoError(tb, jobs.Migrate(ctx, store, nil))
 	q, err := jobs.New(store, nil, jobs.Config{FetchDelay: time.Minute}, nil)
 	require.NoError(tb, err)
-	e := &pagesEnv{store: store, now: time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)}
+	e := &pagesEnv{store: store, db: testdb.Open(tb, dsn), now: time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)}
 	berlin, err := time.LoadLocation("Europe/Berlin")
 	require.NoError(tb, err)
 	h := New(store, q, Config{
@@ -540,8 +543,7 @@ func TestAdminJobsAndRefetch(t *testing.T) {
 	m, err := e.store.Meeting(ctx, first.ID)
 	require.NoError(t, err)
 	assert.Equal(t, models.FetchPending, m.FetchStatus)
-	var queued int64
-	require.NoError(t, e.store.DB.Raw("SELECT COUNT(*) FROM river_job WHERE kind = ?", jobs.FetchParticipantsArgs{}.Kind()).Scan(&queued).Error)
+	queued := e.db.Count(t, "SELECT COUNT(*) FROM river_job WHERE kind = ?", jobs.FetchParticipantsArgs{}.Kind())
 	assert.Equal(t, int64(1), queued)
 
 	res = e.post(t, models.RoleAdmin, meetingURL(first.ID)+"/refetch", url.Values{"return": {"jobs"}})

@@ -39,7 +39,7 @@ func addMeeting(t *testing.T, s *Store, uuid string, start time.Time, segs int) 
 func count(t *testing.T, s *Store, model any) int64 {
 	t.Helper()
 	var n int64
-	require.NoError(t, s.DB.Model(model).Count(&n).Error)
+	require.NoError(t, s.db.Model(model).Count(&n).Error)
 	return n
 }
 
@@ -114,7 +114,7 @@ func TestRecordEventsCountsRedeliveries(t *testing.T) {
 	assert.Equal(t, []bool{true, false, false, true, false, false}, isNew)
 
 	var rows []WebhookEvent
-	require.NoError(t, s.DB.Order("dedup_key").Find(&rows).Error)
+	require.NoError(t, s.db.Order("dedup_key").Find(&rows).Error)
 	require.Len(t, rows, 3)
 	got := map[string]int{}
 	for _, r := range rows {

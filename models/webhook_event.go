@@ -76,7 +76,7 @@ func (s *Store) RecordEvents(ctx context.Context, evs []*WebhookEvent) (isNew []
 	}
 	sql.WriteString(" ON CONFLICT (dedup_key) DO NOTHING RETURNING dedup_key")
 	var inserted []string
-	if err := s.DB.WithContext(ctx).Raw(sql.String(), args...).Scan(&inserted).Error; err != nil {
+	if err := s.db.WithContext(ctx).Raw(sql.String(), args...).Scan(&inserted).Error; err != nil {
 		return nil, fmt.Errorf("models: record %d events: %w", len(evs), err)
 	}
 	isNew = make([]bool, len(evs))
@@ -92,7 +92,7 @@ func (s *Store) RecordEvents(ctx context.Context, evs []*WebhookEvent) (isNew []
 		added[n] = append(added[n], k)
 	}
 	for n, keys := range added {
-		err := s.DB.WithContext(ctx).Model(&WebhookEvent{}).Where("dedup_key IN ?", keys).
+		err := s.db.WithContext(ctx).Model(&WebhookEvent{}).Where("dedup_key IN ?", keys).
 			UpdateColumn("deliveries", gorm.Expr("deliveries + ?", n)).Error
 		if err != nil {
 			return nil, fmt.Errorf("models: count redeliveries: %w", err)

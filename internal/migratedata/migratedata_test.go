@@ -77,8 +77,7 @@ func TestMigrateDataCopiesSQLiteToPostgres(t *testing.T) {
 	// Sequences moved past the copied ids: new rows insert.
 	_, err = dst.UpsertEndedMeeting(ctx, models.MeetingEnded{UUID: "new==", StartTime: time.Now()})
 	assert.NoError(t, err)
-	var queued int64
-	require.NoError(t, dst.DB.Raw("SELECT COUNT(*) FROM river_job WHERE kind = ?", jobs.FetchParticipantsArgs{}.Kind()).Scan(&queued).Error)
+	queued := testdb.Open(t, to).Count(t, "SELECT COUNT(*) FROM river_job WHERE kind = ?", jobs.FetchParticipantsArgs{}.Kind())
 	assert.Equal(t, int64(1), queued)
 
 	// A second run refuses to merge into a database that has data.
