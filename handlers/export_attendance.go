@@ -66,32 +66,30 @@ func appendAttendance(rec []string, a *models.Attendance, loc *time.Location) []
 
 // exportAttendance serves /meetings/:id/attendance.csv: one row per person.
 // ?tz= picks the zone, ?bom=1 prefixes a BOM.
-func (h *Handlers) exportAttendance(c *gin.Context) {
+func (h *Handlers) exportAttendance(c *gin.Context) error {
 	m, opt, err := h.exportedMeeting(c)
 	if err != nil {
-		h.fail(c, err)
-		return
+		return err
 	}
 	ctx := c.Request.Context()
 	// One meeting's segments fit in memory (the page holds them too); the
 	// person rows need all of a person's segments anyway.
 	segs, err := h.store.SegmentsForPage(ctx, m.ID)
 	if err != nil {
-		h.fail(c, err)
-		return
+		return err
 	}
 	as := models.MeetingAttendance(m, segs, h.cfg.Now(), h.thresholds())
 	w := startCSV(c, fileName{topic: m.Topic, kind: "attendance", day: m.StartTime, loc: opt.loc})
 	enc := newAttendanceEncoder(w, opt.loc, opt.bom)
 	for i := range as {
 		if err := enc.Encode(&as[i]); err != nil {
-			h.exportFailed(c, err)
-			return
+			return exportFailed(c, err)
 		}
 	}
 	if err := enc.Close(); err != nil {
-		h.exportFailed(c, err)
+		return exportFailed(c, err)
 	}
+	return nil
 }
 
 // meetingsColumns is the header of meetings.csv: the meeting's columns,
@@ -129,30 +127,25 @@ func (e *meetingsEncoder) Close() error { return e.s.close() }
 // meeting's people in attendance.csv's order. Meetings are read in keyset
 // batches and their segments one meeting at a time, so memory holds one
 // meeting however long the range.
-func (h *Handlers) exportMeetings(c *gin.Context) {
+func (h *Handlers) exportMeetings(c *gin.Context) error {
 	opt, err := h.exportOptions(c)
 	if err != nil {
-		h.fail(c, err)
-		return
+		return err
 	}
 	fromS, toS := c.Query("from"), c.Query("to")
 	if fromS == "" || toS == "" {
-		h.fail(c, errStatus(http.StatusBadRequest, "give from and to, dates like 2026-01-31", nil))
-		return
+		return errStatus(http.StatusBadRequest, "give from and to, dates like 2026-01-31", nil)
 	}
 	from, err := parseDate(fromS, opt.loc, "from")
 	if err != nil {
-		h.fail(c, err)
-		return
+		return err
 	}
 	to, err := parseDate(toS, opt.loc, "to")
 	if err != nil {
-		h.fail(c, err)
-		return
+		return err
 	}
 	if to.Before(from) {
-		h.fail(c, errStatus(http.StatusBadRequest, "to is before from", nil))
-		return
+		return errStatus(http.StatusBadRequest, "to is before from", nil)
 	}
 	ctx := c.Request.Context()
 	rows := h.store.ExportMeetings(ctx, from, to.AddDate(0, 0, 1))
@@ -162,22 +155,20 @@ func (h *Handlers) exportMeetings(c *gin.Context) {
 		m := rows.Meeting()
 		segs, err := rows.Segments()
 		if err != nil {
-			h.exportFailed(c, err)
-			return
+			return exportFailed(c, err)
 		}
 		as := models.MeetingAttendance(*m, segs, h.cfg.Now(), h.thresholds())
 		for i := range as {
 			if err := enc.Encode(m, &as[i]); err != nil {
-				h.exportFailed(c, err)
-				return
+				return exportFailed(c, err)
 			}
 		}
 	}
 	if err := rows.Err(); err != nil {
-		h.exportFailed(c, err)
-		return
+		return exportFailed(c, err)
 	}
 	if err := enc.Close(); err != nil {
-		h.exportFailed(c, err)
+		return exportFailed(c, err)
 	}
+	return nil
 }

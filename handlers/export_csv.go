@@ -191,21 +191,18 @@ func startCSV(c *gin.Context, name fileName) io.Writer {
 	return c.Writer
 }
 
-// exportFailed ends a failed export. Before the first byte it is the usual
-// error answer (and not an attachment). After it, the status is gone: it
-// panics with http.ErrAbortHandler, which recoverPanics lets through and
-// net/http answers by cutting the response (HTTP/1.x: the connection is
-// closed before the last chunk; HTTP/2: the stream is reset), so the client
-// sees a truncated transfer instead of a short file that looks complete.
-func (h *Handlers) exportFailed(c *gin.Context, err error) {
+// exportFailed is the error of a failed export. Before the first byte it
+// is answered as usual (and no longer as an attachment). After it the
+// status is gone: fail then panics with http.ErrAbortHandler, which
+// recoverPanics lets through and net/http answers by cutting the response
+// (HTTP/1.x: the connection is closed before the last chunk; HTTP/2: the
+// stream is reset), so the client sees a truncated transfer instead of a
+// short file that looks complete.
+func exportFailed(c *gin.Context, err error) error {
 	if !c.Writer.Written() {
 		c.Writer.Header().Del("Content-Disposition")
-		c.Writer.Header().Del("Cache-Control")
-		h.fail(c, err)
-		return
 	}
-	h.log.Warn("csv export cut short", "path", c.Request.URL.Path, "error", err)
-	panic(http.ErrAbortHandler)
+	return err
 }
 
 // fileName is the download name of an export: "<topic>-<kind>_<date>_<zone>.csv".

@@ -213,18 +213,18 @@ func TestExportFailedMidStreamCutsTheConnection(t *testing.T) {
 	h := New(nil, nil, Config{}, nil)
 	r := gin.New()
 	r.Use(h.recoverPanics)
-	r.GET("/x.csv", func(c *gin.Context) {
+	r.GET("/x.csv", h.route(func(c *gin.Context) error {
 		w := startCSV(c, fileName{topic: "t", kind: "k", loc: time.UTC})
 		s := newCSVStream(w, false, []string{"a"})
 		for range flushEvery + 1 { // past the first flush
 			_ = s.write([]string{"row"})
 		}
-		h.exportFailed(c, errors.New("database went away"))
-	})
-	r.GET("/early.csv", func(c *gin.Context) {
+		return exportFailed(c, errors.New("database went away"))
+	}))
+	r.GET("/early.csv", h.route(func(c *gin.Context) error {
 		startCSV(c, fileName{topic: "t", kind: "k", loc: time.UTC})
-		h.exportFailed(c, errors.New("database went away"))
-	})
+		return exportFailed(c, errors.New("database went away"))
+	}))
 	r.GET("/bug", func(c *gin.Context) { panic("a bug") })
 	srv := httptest.NewServer(r)
 	defer srv.Close()
@@ -249,5 +249,5 @@ func TestExportFailedMidStreamCutsTheConnection(t *testing.T) {
 	b, err := io.ReadAll(res.Body)
 	require.NoError(t, err, "an ordinary panic is answered, not cut")
 	assert.Equal(t, http.StatusInternalServerError, res.StatusCode)
-	assert.JSONEq(t, `{"error":"internal error"}`, string(b))
+	assert.Regexp(t, `^\{"error":"internal error \(reference [0-9a-f]{12}\)"\}$`, string(b))
 }

@@ -72,29 +72,25 @@ const seriesExportLimit = 10_000
 // number, oldest first, one column each; people by name. Instances are
 // computed one at a time, so memory holds the matrix and one meeting's
 // segments.
-func (h *Handlers) exportSeries(c *gin.Context, numberParam string) {
+func (h *Handlers) exportSeries(c *gin.Context, numberParam string) error {
 	number, err := strconv.ParseInt(numberParam, 10, 64)
 	if err != nil {
-		h.fail(c, errStatus(http.StatusNotFound, "not found", err))
-		return
+		return errStatus(http.StatusNotFound, "not found", err)
 	}
 	opt, err := h.exportOptions(c)
 	if err != nil {
-		h.fail(c, err)
-		return
+		return err
 	}
 	ctx := c.Request.Context()
 	ms, err := h.store.SeriesInstances(ctx, number, seriesExportLimit)
 	if err != nil {
-		h.fail(c, err)
-		return
+		return err
 	}
 	b := models.NewSeriesBuilder(number, ms, h.cfg.Now(), h.thresholds())
 	for i := range ms {
 		segs, err := h.store.SegmentsForPage(ctx, ms[i].ID)
 		if err != nil {
-			h.fail(c, err)
-			return
+			return err
 		}
 		b.Add(i, segs)
 	}
@@ -104,11 +100,11 @@ func (h *Handlers) exportSeries(c *gin.Context, numberParam string) {
 	enc := newSeriesEncoder(w, opt.loc, opt.bom, ms)
 	for i := range sr.People {
 		if err := enc.Encode(&sr.People[i]); err != nil {
-			h.exportFailed(c, err)
-			return
+			return exportFailed(c, err)
 		}
 	}
 	if err := enc.Close(); err != nil {
-		h.exportFailed(c, err)
+		return exportFailed(c, err)
 	}
+	return nil
 }

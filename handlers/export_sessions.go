@@ -223,28 +223,26 @@ func (e *sessionsEncoder) Close() error { return e.s.close() }
 // exportSessions serves /meetings/:id/sessions.csv: one row per join/leave
 // segment in join-time order (then name), every stored field. Rows stream
 // from a database cursor. ?tz= picks the zone, ?bom=1 prefixes a BOM.
-func (h *Handlers) exportSessions(c *gin.Context) {
+func (h *Handlers) exportSessions(c *gin.Context) error {
 	m, opt, err := h.exportedMeeting(c)
 	if err != nil {
-		h.fail(c, err)
-		return
+		return err
 	}
 	ctx := c.Request.Context()
 	keys, err := h.store.SegmentRawKeys(ctx, m.ID)
 	if err != nil {
-		h.fail(c, err)
-		return
+		return err
 	}
 	rows, err := h.store.ExportSegments(ctx, m.ID)
 	if err != nil {
-		h.fail(c, err)
-		return
+		return err
 	}
 	defer rows.Close()
 	w := startCSV(c, fileName{topic: m.Topic, kind: "sessions", day: m.StartTime, loc: opt.loc})
 	if _, err := writeSessions(w, rows, opt, keys); err != nil {
-		h.exportFailed(c, err)
+		return exportFailed(c, err)
 	}
+	return nil
 }
 
 // writeSessions streams rows to w as sessions.csv and returns how many

@@ -17,22 +17,19 @@ const personMeetingLimit = 200
 // showPersonPage shows one person's attendance across meetings, found by
 // their person key (DESIGN.md §6). The route is a catch-all because keys
 // may contain "/" (participant UUIDs do).
-func (h *Handlers) showPersonPage(c *gin.Context) {
+func (h *Handlers) showPersonPage(c *gin.Context) error {
 	u := currentUser(c)
 	key := strings.TrimPrefix(c.Param("key"), "/")
 	if key == "" {
-		h.fail(c, errStatus(http.StatusNotFound, "not found", nil))
-		return
+		return errStatus(http.StatusNotFound, "not found", nil)
 	}
 	loc, err := h.viewerZone(c, u)
 	if err != nil {
-		h.fail(c, err)
-		return
+		return err
 	}
 	pms, err := h.store.PersonMeetings(c.Request.Context(), key, personMeetingLimit)
 	if err != nil {
-		h.fail(c, err)
-		return
+		return err
 	}
 	ph := models.BuildPersonHistory(key, pms, h.cfg.Now(), h.thresholds())
 	k := clock{loc: loc}
@@ -57,4 +54,5 @@ func (h *Handlers) showPersonPage(c *gin.Context) {
 	}
 	p.Page = h.frame(c, u, p.Name, "meetings", loc.String())
 	render(c, http.StatusOK, views.Person(p))
+	return nil
 }

@@ -19,30 +19,26 @@ const seriesInstanceLimit = 60
 // showSeriesPage shows the people × instances matrix of a recurring
 // meeting: each person's attended minutes and % per instance, present or
 // not, and their totals.
-func (h *Handlers) showSeriesPage(c *gin.Context) {
+func (h *Handlers) showSeriesPage(c *gin.Context) error {
 	// /series/:number.csv arrives here too: Gin cannot register it beside
 	// /series/:number, so the CSV export (export_series.go) is dispatched
 	// from the page's handler.
 	if number, ok := strings.CutSuffix(c.Param("number"), ".csv"); ok {
-		h.exportSeries(c, number)
-		return
+		return h.exportSeries(c, number)
 	}
 	u := currentUser(c)
 	number, err := strconv.ParseInt(c.Param("number"), 10, 64)
 	if err != nil {
-		h.fail(c, errStatus(http.StatusNotFound, "not found", err))
-		return
+		return errStatus(http.StatusNotFound, "not found", err)
 	}
 	loc, err := h.viewerZone(c, u)
 	if err != nil {
-		h.fail(c, err)
-		return
+		return err
 	}
 	ctx := c.Request.Context()
 	ms, err := h.store.SeriesInstances(ctx, number, seriesInstanceLimit)
 	if err != nil {
-		h.fail(c, err)
-		return
+		return err
 	}
 	ids := make([]uint64, len(ms))
 	for i, m := range ms {
@@ -50,14 +46,14 @@ func (h *Handlers) showSeriesPage(c *gin.Context) {
 	}
 	segs, err := h.store.SegmentsOf(ctx, ids)
 	if err != nil {
-		h.fail(c, err)
-		return
+		return err
 	}
 	p := h.seriesPage(number, ms, segs, loc)
 	p.Number = number
 	p.Truncated = len(ms) == seriesInstanceLimit
 	p.Page = h.frame(c, u, p.Topic+" (series)", "meetings", loc.String())
 	render(c, http.StatusOK, views.Series(p))
+	return nil
 }
 
 // seriesPage lays out the series matrix (models.BuildSeries) for the page.
