@@ -25,7 +25,7 @@ import (
 )
 
 // The access crawler: every route the router has, asked by an anonymous
-// visitor, a viewer and an admin, must answer what DESIGN.md §5 says. A
+// visitor, a viewer and an admin, must answer what docs/ARCHITECTURE.md says. A
 // route added without an expectation here fails TestAccessEveryRoute.
 
 // lockedBuffer collects log output written from many goroutines.
@@ -95,7 +95,8 @@ var (
 	forbidden = want{status: http.StatusForbidden}
 )
 
-// expectation is DESIGN.md §5 for one route (gin's method and pattern).
+// expectation is the access rule of one route (gin's method and pattern),
+// as docs/ARCHITECTURE.md's route table gives it.
 type expectation struct {
 	// paths are the concrete URLs to ask, with {id} {number} {user} filled in.
 	paths []string
@@ -123,7 +124,7 @@ func routeExpectations() map[string]expectation {
 		// Operators: open.
 		"GET /healthz": {paths: []string{"/healthz"}, anon: ok200, viewer: ok200, admin: ok200},
 		"GET /readyz":  {paths: []string{"/readyz"}, anon: ok200, viewer: ok200, admin: ok200},
-		// Prometheus scrapes without a session (DESIGN §5: anyone / operator).
+		// Prometheus scrapes without a session (anyone / operator).
 		"GET /metrics": {paths: []string{"/metrics"}, anon: ok200, viewer: ok200, admin: ok200},
 		// Browser plumbing: open.
 		"GET /static/*filepath": {paths: []string{"/static/app.css", "/static/icon.svg"}, anon: ok200, viewer: ok200, admin: ok200},
@@ -231,7 +232,7 @@ func TestAccessEveryRoute(t *testing.T) {
 		routes = append(routes, key)
 		listed[key] = true
 		if _, ok := expect[key]; !ok {
-			t.Errorf("route %s has no access expectation: add it to routeExpectations (DESIGN.md §5)", key)
+			t.Errorf("route %s has no access expectation: add it to routeExpectations (docs/ARCHITECTURE.md)", key)
 		}
 	}
 	for key := range expect {

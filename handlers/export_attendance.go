@@ -13,7 +13,7 @@ import (
 	"rollcall/models"
 )
 
-// attendanceColumns is the header of attendance.csv: DESIGN.md §7's fixed
+// attendanceColumns is the header of attendance.csv: the fixed
 // columns, in that order, then rollcall's extras. Append new columns at
 // the end; scripts read these by position.
 var attendanceColumns = []string{

@@ -15,7 +15,7 @@ import (
 	"rollcall/models"
 )
 
-// CSV exports (DESIGN.md §7). Each file kind has a small streaming encoder
+// CSV exports (docs/ARCHITECTURE.md). Each file kind has a small streaming encoder
 // (attendanceEncoder, sessionsEncoder, seriesEncoder, meetingsEncoder): the
 // constructor writes the header, Encode writes one row, Close flushes and
 // returns the writer's first error. They share csvStream, which owns the

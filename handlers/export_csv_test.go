@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
-	"flag"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -28,7 +27,7 @@ import (
 	"rollcall/zoom/zoomtest"
 )
 
-var updateCSV = flag.Bool("update-csv", false, "rewrite the CSV golden files in testdata/")
+
 
 // newExportEnv is newEnv with a default zone (ROLLCALL_TIMEZONE) of
 // America/New_York, so that tests can tell the default from ?tz=.
@@ -150,17 +149,17 @@ func parseCSV(t *testing.T, body []byte) [][]string {
 	return recs
 }
 
-// golden compares got with testdata/name, rewriting it under -update-csv.
+// golden compares got with testdata/name, rewriting it under -update.
 func golden(t *testing.T, name string, got []byte) {
 	t.Helper()
 	path := filepath.Join("testdata", name)
-	if *updateCSV {
+	if *handlers.UpdateGolden {
 		require.NoError(t, os.WriteFile(path, got, 0o644))
 	}
 	want, err := os.ReadFile(path)
-	require.NoError(t, err, "run go test ./handlers -run %s -update-csv", t.Name())
+	require.NoError(t, err, "run go test ./handlers -run %s -update", t.Name())
 	if !bytes.Equal(want, got) {
-		t.Errorf("%s differs from the golden file (go test ./handlers -run %s -update-csv to accept):\n%s",
+		t.Errorf("%s differs from the golden file (go test ./handlers -run %s -update to accept):\n%s",
 			path, t.Name(), firstDiff(string(want), string(got)))
 	}
 }
@@ -266,16 +265,16 @@ func TestExportSessionsEveryField(t *testing.T) {
 	// Every key of the seed fixture is a column, except those the first
 	// columns carry.
 	var seed struct{ Participants []map[string]any }
-	b, err := os.ReadFile("/work/shared/fixtures/dashboard_participants_seed.json")
-	if err == nil {
-		require.NoError(t, json.Unmarshal(b, &seed))
-		for _, p := range seed.Participants {
-			for k := range p {
-				if k == "user_name" || k == "join_time" || k == "leave_time" {
-					continue
-				}
-				assert.GreaterOrEqual(t, column(h, k), 0, "seed key %s", k)
+	b, err := os.ReadFile("../zoom/testdata/dashboard_participants_seed.json")
+	require.NoError(t, err, "the seed fixture is part of the repository")
+	require.NoError(t, json.Unmarshal(b, &seed))
+	require.NotEmpty(t, seed.Participants)
+	for _, p := range seed.Participants {
+		for k := range p {
+			if k == "user_name" || k == "join_time" || k == "leave_time" {
+				continue
 			}
+			assert.GreaterOrEqual(t, column(h, k), 0, "seed key %s", k)
 		}
 	}
 	for _, k := range []string{"internal_ip_addresses", "audio_call", "zz_future", "participant_uuid", "registrant_id", "bo_mtg_id"} {

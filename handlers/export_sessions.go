@@ -14,7 +14,7 @@ import (
 	"rollcall/models"
 )
 
-// sessionsLeadColumns open sessions.csv (DESIGN.md §7), followed by
+// sessionsLeadColumns open sessions.csv (docs/ARCHITECTURE.md), followed by
 // rollcall's own two fields of the segment, then zoomColumns.
 var sessionsLeadColumns = []string{
 	"name", "email", "join_time", "leave_time", "duration_seconds",
@@ -31,8 +31,8 @@ var sessionsLeadColumns = []string{
 //
 //  1. the keys of a Dashboard row as in the seed fixture
 //     (fixtures/dashboard_participants_seed.json), in its order;
-//  2. the other Dashboard fields of ZOOM.md §5a, in the document's order;
-//  3. the Report and past-meetings fields of ZOOM.md §5b and §5c.
+//  2. the other fields of Zoom's Dashboard participant rows, in Zoom's order;
+//  3. the fields only Zoom's Report and past-meetings rows have.
 //
 // Left out because the lead columns carry them: user_name and name (name),
 // email and user_email (email), join_time and leave_time (in the export's
@@ -46,14 +46,14 @@ var zoomColumns = []string{
 	"speaker", "data_center", "full_data_center", "connection_type", "share_application",
 	"share_desktop", "share_whiteboard", "recording", "status", "pc_name", "domain", "mac_addr",
 	"harddisk_id", "version", "leave_reason", "role", "sip_uri", "from_sip_uri",
-	// 2. ZOOM.md §5a
+	// 2. Zoom's Dashboard participant fields
 	"participant_uuid", "participant_user_id", "registrant_id", "customer_key", "bo_mtg_id",
 	"os", "os_version", "client", "device_name", "browser_name", "browser_version",
 	"zoom_thin_client_plugin_version", "internal_ip_addresses", "video_connection_type",
 	"as_connection_type", "audio_quality", "video_quality", "screen_share_quality",
 	"in_room_participants", "audio_call", "groupId", "has_archiving", "optional_archiving",
 	"total_jointime_cost", "aic_disclaimer",
-	// 3. ZOOM.md §5b, §5c
+	// 3. Zoom's Report and past-meeting fields
 	"duration", "failover", "internal_user",
 }
 

@@ -25,7 +25,10 @@ import (
 	"rollcall/internal/testdb"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+// UpdateGolden is the package's one golden-file flag: go test ./handlers
+// -update rewrites testdata/ (pages and CSVs). Exported for the external
+// test package, which sees this file's names.
+var UpdateGolden = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 // pagesEnv is the handlers over a real SQLite file and a real queue (no
 // workers), served over loopback HTTP.
@@ -329,7 +332,7 @@ func TestMeetingPageGolden(t *testing.T) {
 	// One tag per line, so that a failing comparison shows a readable diff.
 	body = strings.ReplaceAll(body, "><", ">\n<")
 	golden := filepath.Join("testdata", "meeting_page.golden.html")
-	if *update {
+	if *UpdateGolden {
 		require.NoError(t, os.WriteFile(golden, []byte(body), 0o644))
 	}
 	want, err := os.ReadFile(golden)

@@ -15,7 +15,7 @@ import (
 const personMeetingLimit = 200
 
 // showPersonPage shows one person's attendance across meetings, found by
-// their person key (DESIGN.md §6). The route is a catch-all because keys
+// their person key (docs/ARCHITECTURE.md). The route is a catch-all because keys
 // may contain "/" (participant UUIDs do).
 func (h *Handlers) showPersonPage(c *gin.Context) error {
 	u := currentUser(c)

@@ -26,7 +26,7 @@ type WebhookEvent struct {
 }
 
 // EventDedupKey derives a WebhookEvent's DedupKey from the parts that stay the
-// same on every redelivery of one event (ZOOM.md §3.3): the event name, the
+// same on every redelivery of one event: the event name, the
 // meeting UUID, event_ts and, for participant events, who and when.
 func EventDedupKey(parts ...string) string {
 	h := sha256.Sum256([]byte(strings.Join(parts, "\x1f")))
