@@ -143,5 +143,5 @@ func TestReplicasShareOnePostgres(t *testing.T) {
 	rows.Close()
 	assert.Empty(t, dup, "meetings whose fetch completed more than once")
 	completed := own.Count(t, `SELECT COUNT(*) FROM river_job WHERE kind = 'fetch_participants' AND state = 'completed'`)
-	assert.Equal(t, int64(n), completed, fmt.Sprintf("completed fetch jobs"))
+	assert.Equal(t, int64(n), completed, "completed fetch jobs")
 }
