@@ -45,15 +45,16 @@ func (s *Store) UpsertEndedMeeting(ctx context.Context, e MeetingEnded) (Meeting
 		end := e.EndTime.UTC()
 		m.EndTime = &end
 	}
-	db := s.db.WithContext(ctx)
-	err := db.Clauses(clause.OnConflict{
-		Columns: []clause.Column{{Name: "uuid"}},
-		DoUpdates: clause.Assignments(map[string]any{
-			"end_time":   gorm.Expr("COALESCE(meetings.end_time, excluded.end_time)"),
-			"topic":      gorm.Expr("CASE WHEN meetings.topic = '' THEN excluded.topic ELSE meetings.topic END"),
-			"updated_at": time.Now().UTC(),
-		}),
-	}, clause.Returning{}).Create(&m).Error // the stored row, inserted or updated, comes back
+	err := s.write(ctx, func(db *gorm.DB) error {
+		return db.Clauses(clause.OnConflict{
+			Columns: []clause.Column{{Name: "uuid"}},
+			DoUpdates: clause.Assignments(map[string]any{
+				"end_time":   gorm.Expr("COALESCE(meetings.end_time, excluded.end_time)"),
+				"topic":      gorm.Expr("CASE WHEN meetings.topic = '' THEN excluded.topic ELSE meetings.topic END"),
+				"updated_at": time.Now().UTC(),
+			}),
+		}, clause.Returning{}).Create(&m).Error // the stored row, inserted or updated, comes back
+	})
 	if err != nil {
 		return Meeting{}, fmt.Errorf("models: upsert meeting %s: %w", e.UUID, err)
 	}
@@ -119,7 +120,9 @@ func (s *Store) FillMeetingDetails(ctx context.Context, id uint64, d MeetingDeta
 	if len(upd) == 0 {
 		return nil
 	}
-	err = s.db.WithContext(ctx).Model(&Meeting{}).Where("id = ?", id).Updates(upd).Error
+	err = s.write(ctx, func(db *gorm.DB) error {
+		return db.Model(&Meeting{}).Where("id = ?", id).Updates(upd).Error
+	})
 	if err != nil {
 		return fmt.Errorf("models: fill meeting %d: %w", id, err)
 	}
@@ -128,10 +131,12 @@ func (s *Store) FillMeetingDetails(ctx context.Context, id uint64, d MeetingDeta
 
 // MarkFetching records that a worker started fetching meeting id.
 func (s *Store) MarkFetching(ctx context.Context, id uint64) error {
-	err := s.db.WithContext(ctx).Model(&Meeting{}).Where("id = ?", id).Updates(map[string]any{
-		"fetch_status":   FetchFetching,
-		"fetch_attempts": gorm.Expr("fetch_attempts + 1"),
-	}).Error
+	err := s.write(ctx, func(db *gorm.DB) error {
+		return db.Model(&Meeting{}).Where("id = ?", id).Updates(map[string]any{
+			"fetch_status":   FetchFetching,
+			"fetch_attempts": gorm.Expr("fetch_attempts + 1"),
+		}).Error
+	})
 	if err != nil {
 		return fmt.Errorf("models: mark meeting %d fetching: %w", id, err)
 	}
@@ -141,10 +146,12 @@ func (s *Store) MarkFetching(ctx context.Context, id uint64) error {
 // MarkPending puts meeting id back to pending, keeping why in LastError (a
 // snooze or a retry: the fetch will run again).
 func (s *Store) MarkPending(ctx context.Context, id uint64, reason string) error {
-	err := s.db.WithContext(ctx).Model(&Meeting{}).Where("id = ?", id).Updates(map[string]any{
-		"fetch_status": FetchPending,
-		"last_error":   reason,
-	}).Error
+	err := s.write(ctx, func(db *gorm.DB) error {
+		return db.Model(&Meeting{}).Where("id = ?", id).Updates(map[string]any{
+			"fetch_status": FetchPending,
+			"last_error":   reason,
+		}).Error
+	})
 	if err != nil {
 		return fmt.Errorf("models: mark meeting %d pending: %w", id, err)
 	}
@@ -153,10 +160,12 @@ func (s *Store) MarkPending(ctx context.Context, id uint64, reason string) error
 
 // MarkFailed records that fetching meeting id was given up, and why.
 func (s *Store) MarkFailed(ctx context.Context, id uint64, reason string) error {
-	err := s.db.WithContext(ctx).Model(&Meeting{}).Where("id = ?", id).Updates(map[string]any{
-		"fetch_status": FetchFailed,
-		"last_error":   reason,
-	}).Error
+	err := s.write(ctx, func(db *gorm.DB) error {
+		return db.Model(&Meeting{}).Where("id = ?", id).Updates(map[string]any{
+			"fetch_status": FetchFailed,
+			"last_error":   reason,
+		}).Error
+	})
 	if err != nil {
 		return fmt.Errorf("models: mark meeting %d failed: %w", id, err)
 	}

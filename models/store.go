@@ -231,6 +231,23 @@ func (s *Store) Tx(ctx context.Context, fn func(tx *Tx) error) error {
 	})
 }
 
+// write runs a write of one statement outside a transaction (fn gets the
+// handle to write with). On SQLite it waits its turn in the writer queue
+// like a transaction does, instead of leaving SQLite's busy polling to
+// decide; on PostgreSQL, and on a Tx (which holds the queue already), it
+// runs at once.
+func (s *Store) write(ctx context.Context, fn func(db *gorm.DB) error) error {
+	if s.writeSem != nil {
+		select {
+		case s.writeSem <- struct{}{}:
+			defer func() { <-s.writeSem }()
+		case <-ctx.Done():
+			return fmt.Errorf("models: waiting for the database: %w", ctx.Err())
+		}
+	}
+	return fn(s.db.WithContext(ctx))
+}
+
 // SQLTx returns the *sql.Tx of the transaction, so that the job queue can
 // enqueue in it.
 func (tx *Tx) SQLTx() *sql.Tx { return tx.sqlTx }

@@ -143,6 +143,18 @@ func TestDeleteUserWaitsForTheWriter(t *testing.T) {
 		err := s.DeleteUser(cancelled, u.ID)
 		assert.ErrorIs(t, err, context.Canceled)
 		assert.ErrorContains(t, err, "waiting for the database")
+		// So do writes of one statement.
+		for name, write := range map[string]func(context.Context) error{
+			"SetUserTimezone": func(ctx context.Context) error { return s.SetUserTimezone(ctx, u.ID, "UTC") },
+			"MarkFetching":    func(ctx context.Context) error { return s.MarkFetching(ctx, 1) },
+			"CreateSession":   func(ctx context.Context) error { _, err := s.CreateSession(ctx, u.ID, time.Hour); return err },
+			"UpsertEndedMeeting": func(ctx context.Context) error {
+				_, err := s.UpsertEndedMeeting(ctx, MeetingEnded{UUID: "x", StartTime: time.Now()})
+				return err
+			},
+		} {
+			assert.ErrorContains(t, write(cancelled), "waiting for the database", name)
+		}
 		close(release)
 		require.NoError(t, <-done)
 	}

@@ -52,7 +52,9 @@ func (s *Store) CreateUser(ctx context.Context, email, role, password string) (U
 		return User{}, fmt.Errorf("models: hash password: %w", err)
 	}
 	u := User{Email: email, Role: role, PasswordHash: string(hash)}
-	if err := s.db.WithContext(ctx).Create(&u).Error; err != nil {
+	if err := s.write(ctx, func(db *gorm.DB) error {
+		return db.Create(&u).Error
+	}); err != nil {
 		if errors.Is(err, gorm.ErrDuplicatedKey) {
 			return User{}, fmt.Errorf("models: user %s: %w", email, ErrExists)
 		}
@@ -107,7 +109,9 @@ func (s *Store) DeleteUser(ctx context.Context, id uint64) error {
 
 // SetUserTimezone sets the zone user id reads times in ("" for the default).
 func (s *Store) SetUserTimezone(ctx context.Context, id uint64, zone string) error {
-	err := s.db.WithContext(ctx).Model(&User{}).Where("id = ?", id).Update("timezone", zone).Error
+	err := s.write(ctx, func(db *gorm.DB) error {
+		return db.Model(&User{}).Where("id = ?", id).Update("timezone", zone).Error
+	})
 	if err != nil {
 		return fmt.Errorf("models: set timezone of user %d: %w", id, err)
 	}
@@ -155,7 +159,9 @@ func (s *Store) CreateSession(ctx context.Context, userID uint64, ttl time.Durat
 	token := base64.RawURLEncoding.EncodeToString(b)
 	now := time.Now().UTC()
 	sess := Session{TokenHash: hashToken(token), UserID: userID, ExpiresAt: now.Add(ttl), LastSeen: now}
-	if err := s.db.WithContext(ctx).Omit("User").Create(&sess).Error; err != nil {
+	if err := s.write(ctx, func(db *gorm.DB) error {
+		return db.Omit("User").Create(&sess).Error
+	}); err != nil {
 		return "", fmt.Errorf("models: create session: %w", err)
 	}
 	return token, nil
@@ -178,7 +184,9 @@ func (s *Store) SessionUser(ctx context.Context, token string) (User, error) {
 // DeleteSession ends the session of token (logout). Ending one that does
 // not exist is not an error.
 func (s *Store) DeleteSession(ctx context.Context, token string) error {
-	err := s.db.WithContext(ctx).Where("token_hash = ?", hashToken(token)).Delete(&Session{}).Error
+	err := s.write(ctx, func(db *gorm.DB) error {
+		return db.Where("token_hash = ?", hashToken(token)).Delete(&Session{}).Error
+	})
 	if err != nil {
 		return fmt.Errorf("models: delete session: %w", err)
 	}
@@ -187,6 +195,11 @@ func (s *Store) DeleteSession(ctx context.Context, token string) error {
 
 // PurgeExpiredSessions deletes sessions past their expiry.
 func (s *Store) PurgeExpiredSessions(ctx context.Context) (int64, error) {
-	res := s.db.WithContext(ctx).Where("expires_at <= ?", time.Now().UTC()).Delete(&Session{})
-	return res.RowsAffected, res.Error
+	var n int64
+	err := s.write(ctx, func(db *gorm.DB) error {
+		res := db.Where("expires_at <= ?", time.Now().UTC()).Delete(&Session{})
+		n = res.RowsAffected
+		return res.Error
+	})
+	return n, err
 }

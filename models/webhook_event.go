@@ -37,18 +37,22 @@ func EventDedupKey(parts ...string) string {
 // already, in which case it counts the redelivery. It reports whether e is
 // new.
 func (s *Store) RecordEvent(ctx context.Context, e *WebhookEvent) (isNew bool, err error) {
-	news, err := s.RecordEvents(ctx, []*WebhookEvent{e})
-	if err != nil {
-		return false, err
-	}
-	return news[0], nil
+	err = s.Tx(ctx, func(tx *Tx) error {
+		news, err := tx.RecordEvents(ctx, []*WebhookEvent{e})
+		if err == nil {
+			isNew = news[0]
+		}
+		return err
+	})
+	return isNew, err
 }
 
 // RecordEvents stores the events evs in one statement, as RecordEvent
 // does each: an event whose DedupKey is stored already (or comes earlier
 // in evs) counts as a redelivery. isNew[i] reports whether evs[i] is the
-// delivery that stored its event. Called on a Tx it joins the transaction.
-func (s *Store) RecordEvents(ctx context.Context, evs []*WebhookEvent) (isNew []bool, err error) {
+// delivery that stored its event. The job queue's intake calls it for a
+// whole batch of deliveries inside its transaction.
+func (s *Tx) RecordEvents(ctx context.Context, evs []*WebhookEvent) (isNew []bool, err error) {
 	if len(evs) == 0 {
 		return nil, nil
 	}
