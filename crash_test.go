@@ -110,17 +110,16 @@ func TestCrashDuringFetchesLosesNothing(t *testing.T) {
 	db, err := models.Open(context.Background(), dbPath, nil)
 	require.NoError(t, err)
 	defer db.Close()
+	own := testdb.Open(t, dbPath)
+	const byStatus = "SELECT COUNT(*) FROM meetings WHERE fetch_status = ?"
 	// Kill it once some meetings are stored and others are still fetching.
 	require.Eventually(t, func() bool {
-		var done int64
-		db.DB.Model(&models.Meeting{}).Where("fetch_status = ?", models.FetchFetched).Count(&done)
-		return done >= 2
+		return own.Count(t, byStatus, models.FetchFetched) >= 2
 	}, 30*time.Second, 5*time.Millisecond)
 	require.NoError(t, p.cmd.Process.Signal(syscall.SIGKILL))
 	_ = p.cmd.Wait()
-	var fetched, fetching int64
-	db.DB.Model(&models.Meeting{}).Where("fetch_status = ?", models.FetchFetched).Count(&fetched)
-	db.DB.Model(&models.Meeting{}).Where("fetch_status = ?", models.FetchFetching).Count(&fetching)
+	fetched := own.Count(t, byStatus, models.FetchFetched)
+	fetching := own.Count(t, byStatus, models.FetchFetching)
 	t.Logf("killed with %d of %d meetings fetched, %d mid-fetch", fetched, n, fetching)
 	require.Less(t, fetched, int64(n), "everything finished before the kill; the test proves nothing")
 
@@ -131,14 +130,10 @@ func TestCrashDuringFetchesLosesNothing(t *testing.T) {
 		apptest.AssertStoredExactly(t, db, m)
 	}
 	t.Logf("all %d meetings fetched %s after the restart", n, time.Since(restarted).Round(time.Second))
-	var meetings, segments int64
-	require.NoError(t, db.DB.Model(&models.Meeting{}).Count(&meetings).Error)
-	require.NoError(t, db.DB.Model(&models.Segment{}).Count(&segments).Error)
-	assert.Equal(t, int64(n), meetings)
-	assert.Equal(t, int64(n*900), segments)
+	assert.Equal(t, int64(n), own.Count(t, "SELECT COUNT(*) FROM meetings"))
+	assert.Equal(t, int64(n*900), own.Count(t, "SELECT COUNT(*) FROM segments"))
 	// Segments are stored in the same transaction that completes the job,
 	// so no stored fetch was repeated.
-	var completed int64
-	require.NoError(t, db.DB.Raw(`SELECT COUNT(*) FROM river_job WHERE kind = 'fetch_participants' AND state = 'completed'`).Scan(&completed).Error)
+	completed := own.Count(t, `SELECT COUNT(*) FROM river_job WHERE kind = 'fetch_participants' AND state = 'completed'`)
 	assert.Equal(t, int64(n), completed)
 }

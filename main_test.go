@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"rollcall/internal/apptest"
+	"rollcall/internal/testdb"
 	"rollcall/models"
 	"rollcall/zoom/zoomtest"
 )
@@ -138,5 +139,5 @@ func TestMigrateCommand(t *testing.T) {
 	require.NoError(t, err)
 	assert.Zero(t, n)
 	var jobs int64
-	require.NoError(t, s.DB.Raw("SELECT COUNT(*) FROM river_job").Scan(&jobs).Error, "the queue's tables exist")
+	require.NoError(t, testdb.Open(t, db).QueryRow("SELECT COUNT(*) FROM river_job").Scan(&jobs), "the queue's tables exist")
 }

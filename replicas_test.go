@@ -116,9 +116,10 @@ func TestReplicasShareOnePostgres(t *testing.T) {
 	for _, m := range ms {
 		apptest.WaitFetched(t, db, m.UUID, 3*time.Minute)
 	}
-	var meetings, segments, want int64
-	require.NoError(t, db.DB.Model(&models.Meeting{}).Count(&meetings).Error)
-	require.NoError(t, db.DB.Model(&models.Segment{}).Count(&segments).Error)
+	own := testdb.Open(t, dsn)
+	meetings := own.Count(t, "SELECT COUNT(*) FROM meetings")
+	segments := own.Count(t, "SELECT COUNT(*) FROM segments")
+	var want int64
 	for _, m := range ms {
 		want += int64(len(m.Participants))
 	}
@@ -128,14 +129,19 @@ func TestReplicasShareOnePostgres(t *testing.T) {
 		apptest.AssertStoredExactly(t, db, m)
 	}
 	// Each meeting's fetch job ran to completion exactly once.
-	var dup []struct {
-		UUID string
-		N    int
+	rows, err := own.Query(`SELECT args->>'uuid' AS uuid, COUNT(*) AS n FROM river_job
+		WHERE kind = 'fetch_participants' AND state = 'completed' GROUP BY 1 HAVING COUNT(*) <> 1`)
+	require.NoError(t, err)
+	var dup []string
+	for rows.Next() {
+		var uuid string
+		var n int
+		require.NoError(t, rows.Scan(&uuid, &n))
+		dup = append(dup, fmt.Sprintf("%s: %d", uuid, n))
 	}
-	require.NoError(t, db.DB.Raw(`SELECT args->>'uuid' AS uuid, COUNT(*) AS n FROM river_job
-		WHERE kind = 'fetch_participants' AND state = 'completed' GROUP BY 1 HAVING COUNT(*) <> 1`).Scan(&dup).Error)
+	require.NoError(t, rows.Err())
+	rows.Close()
 	assert.Empty(t, dup, "meetings whose fetch completed more than once")
-	var completed int64
-	require.NoError(t, db.DB.Raw(`SELECT COUNT(*) FROM river_job WHERE kind = 'fetch_participants' AND state = 'completed'`).Scan(&completed).Error)
-	assert.Equal(t, int64(n), completed, fmt.Sprintf("completed fetch jobs"))
+	completed := own.Count(t, `SELECT COUNT(*) FROM river_job WHERE kind = 'fetch_participants' AND state = 'completed'`)
+	assert.Equal(t, int64(n), completed, "completed fetch jobs")
 }

@@ -25,7 +25,7 @@ import (
 )
 
 // The access crawler: every route the router has, asked by an anonymous
-// visitor, a viewer and an admin, must answer what DESIGN.md §5 says. A
+// visitor, a viewer and an admin, must answer what docs/ARCHITECTURE.md says. A
 // route added without an expectation here fails TestAccessEveryRoute.
 
 // lockedBuffer collects log output written from many goroutines.
@@ -95,7 +95,8 @@ var (
 	forbidden = want{status: http.StatusForbidden}
 )
 
-// expectation is DESIGN.md §5 for one route (gin's method and pattern).
+// expectation is the access rule of one route (gin's method and pattern),
+// as docs/ARCHITECTURE.md's route table gives it.
 type expectation struct {
 	// paths are the concrete URLs to ask, with {id} {number} {user} filled in.
 	paths []string
@@ -123,7 +124,7 @@ func routeExpectations() map[string]expectation {
 		// Operators: open.
 		"GET /healthz": {paths: []string{"/healthz"}, anon: ok200, viewer: ok200, admin: ok200},
 		"GET /readyz":  {paths: []string{"/readyz"}, anon: ok200, viewer: ok200, admin: ok200},
-		// Prometheus scrapes without a session (DESIGN §5: anyone / operator).
+		// Prometheus scrapes without a session (anyone / operator).
 		"GET /metrics": {paths: []string{"/metrics"}, anon: ok200, viewer: ok200, admin: ok200},
 		// Browser plumbing: open.
 		"GET /static/*filepath": {paths: []string{"/static/app.css", "/static/icon.svg"}, anon: ok200, viewer: ok200, admin: ok200},
@@ -191,9 +192,7 @@ func (e *accessEnv) doomed(t *testing.T) string {
 	body := []byte(strings.Replace(endedBody, "4444AAAiAAAAAiAiAiiAii==", "doomed"+strconv.FormatInt(time.Now().UnixNano(), 10), 1))
 	status, res := e.post(t, body, signed(body, e.now, secret))
 	require.Equal(t, http.StatusOK, status, res)
-	var id uint64
-	require.NoError(t, e.store.DB.Model(&models.Meeting{}).Select("MAX(id)").Scan(&id).Error)
-	return strconv.FormatUint(id, 10)
+	return strconv.FormatInt(e.db.Count(t, "SELECT MAX(id) FROM meetings"), 10)
 }
 
 func fill(s string, vals map[string]string) string {
@@ -234,7 +233,7 @@ func TestAccessEveryRoute(t *testing.T) {
 		routes = append(routes, key)
 		listed[key] = true
 		if _, ok := expect[key]; !ok {
-			t.Errorf("route %s has no access expectation: add it to routeExpectations (DESIGN.md §5)", key)
+			t.Errorf("route %s has no access expectation: add it to routeExpectations (docs/ARCHITECTURE.md)", key)
 		}
 	}
 	for key := range expect {
@@ -318,15 +317,13 @@ func TestAccessCrossOriginPostsRefusedEverywhere(t *testing.T) {
 	vals := e.seed(t)
 	c := e.client(t, admin)
 	expect := routeExpectations()
-	var usersBefore, jobsBefore int64
-	require.NoError(t, e.store.DB.Model(&models.User{}).Count(&usersBefore).Error)
-	require.NoError(t, e.store.DB.Raw("SELECT COUNT(*) FROM river_job").Scan(&jobsBefore).Error)
+	usersBefore := e.db.Count(t, "SELECT COUNT(*) FROM users")
+	jobsBefore := e.db.Count(t, "SELECT COUNT(*) FROM river_job")
 	victim, err := e.store.CreateUser(context.Background(), "victim@example.com", viewer, password)
 	require.NoError(t, err)
 	vals["{user}"] = strconv.FormatUint(victim.ID, 10)
 	vals["{doomed}"] = vals["{id}"]
-	var meetingsBefore int64
-	require.NoError(t, e.store.DB.Model(&models.Meeting{}).Count(&meetingsBefore).Error)
+	meetingsBefore := e.db.Count(t, "SELECT COUNT(*) FROM meetings")
 
 	n := 0
 	for _, r := range e.router.Routes() {
@@ -355,13 +352,11 @@ func TestAccessCrossOriginPostsRefusedEverywhere(t *testing.T) {
 		}
 	}
 	require.Greater(t, n, 3)
-	var usersAfter, jobsAfter int64
-	require.NoError(t, e.store.DB.Model(&models.User{}).Count(&usersAfter).Error)
-	require.NoError(t, e.store.DB.Raw("SELECT COUNT(*) FROM river_job").Scan(&jobsAfter).Error)
+	usersAfter := e.db.Count(t, "SELECT COUNT(*) FROM users")
+	jobsAfter := e.db.Count(t, "SELECT COUNT(*) FROM river_job")
 	assert.Equal(t, usersBefore+1, usersAfter, "a cross-origin post added or removed a user")
 	assert.Equal(t, jobsBefore, jobsAfter, "a cross-origin post queued a job")
-	var meetingsAfter int64
-	require.NoError(t, e.store.DB.Model(&models.Meeting{}).Count(&meetingsAfter).Error)
+	meetingsAfter := e.db.Count(t, "SELECT COUNT(*) FROM meetings")
 	assert.Equal(t, meetingsBefore, meetingsAfter, "a cross-origin post deleted a meeting")
 	// Still signed in: the refused logout did nothing.
 	status, _, _ := e.ask(t, c, http.MethodGet, "/meetings", nil)
@@ -431,18 +426,14 @@ func TestAccessLogoutEndsTheSession(t *testing.T) {
 	e := newAccessEnv(t)
 	c := e.client(t, admin)
 	tok := sessionCookie(t, c.Jar, e.srv.URL)
-	var before int64
-	require.NoError(t, e.store.DB.Model(&models.Session{}).Count(&before).Error)
-	require.Equal(t, int64(1), before)
+	require.Equal(t, int64(1), e.db.Count(t, "SELECT COUNT(*) FROM sessions"))
 
 	status, loc, _ := e.ask(t, c, http.MethodPost, "/logout", nil)
 	require.Equal(t, http.StatusSeeOther, status)
 	assert.Equal(t, "/login", loc)
 	assert.Empty(t, sessionCookie(t, c.Jar, e.srv.URL), "the cookie was not cleared")
 
-	var after int64
-	require.NoError(t, e.store.DB.Model(&models.Session{}).Count(&after).Error)
-	assert.Zero(t, after, "the session row outlived logout")
+	assert.Zero(t, e.db.Count(t, "SELECT COUNT(*) FROM sessions"), "the session row outlived logout")
 	for _, p := range []string{"/meetings", "/admin/users"} {
 		status, loc := e.withCookie(t, http.MethodGet, p, tok)
 		assert.Equal(t, http.StatusSeeOther, status, p)
@@ -463,8 +454,7 @@ func TestAccessExpiredSessionIsRefused(t *testing.T) {
 	status, _ := e.withCookie(t, http.MethodGet, "/admin/users", tok)
 	require.Equal(t, http.StatusOK, status, "a fresh session works")
 
-	require.NoError(t, e.store.DB.Model(&models.Session{}).Where("user_id = ?", u.ID).
-		Update("expires_at", time.Now().UTC().Add(-time.Second)).Error)
+	e.db.Exec(t, "UPDATE sessions SET expires_at = ? WHERE user_id = ?", time.Now().UTC().Add(-time.Second), u.ID)
 	status, loc := e.withCookie(t, http.MethodGet, "/admin/users", tok)
 	assert.Equal(t, http.StatusSeeOther, status)
 	assert.True(t, strings.HasPrefix(loc, "/login"), loc)

@@ -14,21 +14,18 @@ import (
 // showUsersPage lists users for an admin, with forms to add and remove.
 func (h *Handlers) showUsersPage(c *gin.Context) error {
 	notice, errMsg := h.takeFlash(c)
-	h.renderUsers(c, http.StatusOK, errMsg, notice)
-	return nil
+	return h.renderUsers(c, http.StatusOK, errMsg, notice)
 }
 
-func (h *Handlers) renderUsers(c *gin.Context, status int, errMsg, notice string) {
+func (h *Handlers) renderUsers(c *gin.Context, status int, errMsg, notice string) error {
 	me := currentUser(c)
 	users, err := h.store.Users(c.Request.Context())
 	if err != nil {
-		h.fail(c, err)
-		return
+		return err
 	}
 	zone, err := h.viewerZone(c, me)
 	if err != nil {
-		h.fail(c, err)
-		return
+		return err
 	}
 	k := clock{loc: zone}
 	p := views.UsersPage{Page: h.frame(c, me, "Users", "users", zone.String()),
@@ -40,6 +37,7 @@ func (h *Handlers) renderUsers(c *gin.Context, status int, errMsg, notice string
 		})
 	}
 	render(c, status, views.Users(p))
+	return nil
 }
 
 // addUser creates a user from the admin's form.
@@ -48,11 +46,9 @@ func (h *Handlers) addUser(c *gin.Context) error {
 	var verr *models.ValidationError
 	switch {
 	case errors.As(err, &verr):
-		h.renderUsers(c, http.StatusBadRequest, verr.Error(), "")
-		return nil
+		return h.renderUsers(c, http.StatusBadRequest, verr.Error(), "")
 	case errors.Is(err, models.ErrExists):
-		h.renderUsers(c, http.StatusConflict, "A user with that email exists already.", "")
-		return nil
+		return h.renderUsers(c, http.StatusConflict, "A user with that email exists already.", "")
 	case err != nil:
 		return err
 	}
@@ -70,8 +66,7 @@ func (h *Handlers) removeUser(c *gin.Context) error {
 		return errStatus(http.StatusNotFound, "no such user", err)
 	}
 	if id == currentUser(c).ID {
-		h.renderUsers(c, http.StatusBadRequest, "You cannot remove yourself.", "")
-		return nil
+		return h.renderUsers(c, http.StatusBadRequest, "You cannot remove yourself.", "")
 	}
 	if err := h.store.DeleteUser(c.Request.Context(), id); err != nil {
 		return err

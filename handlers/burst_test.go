@@ -61,8 +61,7 @@ func TestWebhookBurstOfParticipantEvents(t *testing.T) {
 	}
 	wg.Wait()
 	require.Equal(t, map[int]int{http.StatusOK: n}, codes)
-	var stored int64
-	require.NoError(t, e.store.DB.Raw("SELECT COUNT(*) FROM webhook_events WHERE event = 'meeting.participant_joined'").Scan(&stored).Error)
+	stored := e.db.Count(t, "SELECT COUNT(*) FROM webhook_events WHERE event = 'meeting.participant_joined'")
 	assert.Equal(t, int64(n), stored, "every event answered 200 is stored")
 	slices.Sort(waits)
 	t.Logf("%d events: p50 %s, p99 %s, max %s", n, waits[len(waits)/2], waits[len(waits)*99/100], waits[len(waits)-1])

@@ -12,21 +12,19 @@ import (
 	"rollcall/models"
 )
 
-// onOneConnection pins the store's pool to one connection, so that a
-// per-connection PRAGMA applies to every query the webhook makes.
-func onOneConnection(t *testing.T, e *env) {
+// injectFault makes the store's writes fail as f does until the returned
+// function is called.
+func injectFault(t *testing.T, e *env, f models.Fault) (restore func()) {
 	t.Helper()
-	if e.store.Dialect != models.DialectSQLite {
+	if e.store.Dialect() != models.DialectSQLite {
 		t.Skip("SQLite pragmas simulate the full disk and the read-only file")
 	}
-	e.store.SQL.SetMaxOpenConns(1)
-	e.store.SQL.SetMaxIdleConns(1)
-}
-
-func exec(t *testing.T, e *env, sql string) {
-	t.Helper()
-	_, err := e.store.SQL.ExecContext(context.Background(), sql)
-	require.NoError(t, err, sql)
+	undo, err := e.store.InjectFault(context.Background(), f)
+	require.NoError(t, err)
+	return func() {
+		t.Helper()
+		require.NoError(t, undo())
+	}
 }
 
 // A full disk must not turn into a 200 for an event that was not stored.
@@ -36,10 +34,7 @@ func exec(t *testing.T, e *env, sql string) {
 // once there is room again, Zoom's redeliveries of the refused ones succeed.
 func TestWebhookAnswers503WhenTheDiskIsFull(t *testing.T) {
 	e := newEnv(t)
-	onOneConnection(t, e)
-	var pages int64
-	require.NoError(t, e.store.SQL.QueryRow("PRAGMA page_count").Scan(&pages))
-	exec(t, e, "PRAGMA max_page_count = "+itoa64(pages+1))
+	clearFault := injectFault(t, e, models.FaultDiskFull)
 
 	body := func(i int) []byte {
 		return []byte(strings.Replace(endedBody, "4444AAAiAAAAAiAiAiiAii==", "full-"+itoa64(int64(i))+"==", 1))
@@ -68,7 +63,7 @@ func TestWebhookAnswers503WhenTheDiskIsFull(t *testing.T) {
 		assert.ErrorIs(t, err, models.ErrNotFound, "event %d was answered 503 but stored", i)
 	}
 
-	exec(t, e, "PRAGMA max_page_count = 1073741823")
+	clearFault()
 	for _, i := range refused {
 		b := body(i)
 		status, _ := e.post(t, b, signed(b, e.now, secret))
@@ -81,11 +76,10 @@ func TestWebhookAnswers503WhenTheDiskIsFull(t *testing.T) {
 
 func TestWebhookAnswers503WhenTheDatabaseIsReadOnly(t *testing.T) {
 	e := newEnv(t)
-	onOneConnection(t, e)
-	exec(t, e, "PRAGMA query_only = ON")
+	clearFault := injectFault(t, e, models.FaultReadOnly)
 	status, _ := e.post(t, []byte(endedBody), signed([]byte(endedBody), e.now, secret))
 	assert.Equal(t, http.StatusServiceUnavailable, status)
-	exec(t, e, "PRAGMA query_only = OFF")
+	clearFault()
 	meetings, events, queued := e.counts(t)
 	assert.Equal(t, [3]int64{0, 0, 0}, [3]int64{meetings, events, queued})
 

@@ -13,7 +13,7 @@ import (
 	"rollcall/models"
 )
 
-// attendanceColumns is the header of attendance.csv: DESIGN.md §7's fixed
+// attendanceColumns is the header of attendance.csv: the fixed
 // columns, in that order, then rollcall's extras. Append new columns at
 // the end; scripts read these by position.
 var attendanceColumns = []string{
@@ -53,80 +53,43 @@ func (e *attendanceEncoder) Close() error { return e.s.close() }
 // numbers are the meeting page's: seconds rounded down, minutes and percent
 // with one decimal.
 func appendAttendance(rec []string, a *models.Attendance, loc *time.Location) []string {
-	var devices, locations, roles []string
-	var registrant, userID string
-	for i := range a.Segments {
-		s := &a.Segments[i]
-		if registrant == "" {
-			registrant = strings.TrimSpace(s.RegistrantID)
-		}
-		if userID == "" {
-			userID = strings.TrimSpace(s.ParticipantUserID)
-		}
-		if userID == "" {
-			userID = strings.TrimSpace(s.ParticipantID)
-		}
-		if s.Status != models.StatusWaitingRoom {
-			devices = appendNew(devices, s.Device)
-			locations = appendNew(locations, s.Location)
-			roles = appendNew(roles, s.Role)
-		}
-	}
+	f := a.Facts()
 	return append(rec,
 		a.Name, a.Email, csvTime(a.FirstJoin, loc), csvTime(a.LastLeave, loc),
 		csvUint(a.AttendedSeconds), csvDecimal(a.AttendedMinutes()), csvDecimal(a.PercentRounded()),
 		strconv.Itoa(a.Sessions), csvBool(a.Late), csvBool(a.LeftEarly), csvBool(a.Present),
 		models.SanitizeLeaveReason(a.LeaveReason),
-		strings.Join(devices, "; "), strings.Join(locations, "; "), strings.Join(roles, "; "),
-		registrant, userID, a.Key,
+		strings.Join(f.Devices, "; "), strings.Join(f.Locations, "; "), strings.Join(f.Roles, "; "),
+		f.RegistrantID, f.UserID, a.Key,
 	)
-}
-
-// attendanceOf computes the attendance of meeting m from its segments as
-// the meeting page does: same window, clock and thresholds.
-func (h *Handlers) attendanceOf(m *models.Meeting, segs []models.Segment) []models.Attendance {
-	w := models.Window{Start: m.StartTime, End: m.EndTime, Now: h.cfg.Now()}
-	return models.ComputeAttendance(segs, w, h.thresholds())
 }
 
 // exportAttendance serves /meetings/:id/attendance.csv: one row per person.
 // ?tz= picks the zone, ?bom=1 prefixes a BOM.
-func (h *Handlers) exportAttendance(c *gin.Context) {
-	id, err := parseID(c, "id")
+func (h *Handlers) exportAttendance(c *gin.Context) error {
+	m, opt, err := h.exportedMeeting(c)
 	if err != nil {
-		h.fail(c, err)
-		return
-	}
-	opt, err := h.exportOptions(c)
-	if err != nil {
-		h.fail(c, err)
-		return
+		return err
 	}
 	ctx := c.Request.Context()
-	m, err := h.store.Meeting(ctx, id)
-	if err != nil {
-		h.fail(c, err)
-		return
-	}
 	// One meeting's segments fit in memory (the page holds them too); the
 	// person rows need all of a person's segments anyway.
-	segs, err := h.store.SegmentsForPage(ctx, id)
+	segs, err := h.store.SegmentsForPage(ctx, m.ID)
 	if err != nil {
-		h.fail(c, err)
-		return
+		return err
 	}
-	as := h.attendanceOf(&m, segs)
+	as := models.MeetingAttendance(m, segs, h.cfg.Now(), h.thresholds())
 	w := startCSV(c, fileName{topic: m.Topic, kind: "attendance", day: m.StartTime, loc: opt.loc})
 	enc := newAttendanceEncoder(w, opt.loc, opt.bom)
 	for i := range as {
 		if err := enc.Encode(&as[i]); err != nil {
-			h.exportFailed(c, err)
-			return
+			return exportFailed(c, err)
 		}
 	}
 	if err := enc.Close(); err != nil {
-		h.exportFailed(c, err)
+		return exportFailed(c, err)
 	}
+	return nil
 }
 
 // meetingsColumns is the header of meetings.csv: the meeting's columns,
@@ -164,30 +127,25 @@ func (e *meetingsEncoder) Close() error { return e.s.close() }
 // meeting's people in attendance.csv's order. Meetings are read in keyset
 // batches and their segments one meeting at a time, so memory holds one
 // meeting however long the range.
-func (h *Handlers) exportMeetings(c *gin.Context) {
+func (h *Handlers) exportMeetings(c *gin.Context) error {
 	opt, err := h.exportOptions(c)
 	if err != nil {
-		h.fail(c, err)
-		return
+		return err
 	}
 	fromS, toS := c.Query("from"), c.Query("to")
 	if fromS == "" || toS == "" {
-		h.fail(c, errStatus(http.StatusBadRequest, "give from and to, dates like 2026-01-31", nil))
-		return
+		return errStatus(http.StatusBadRequest, "give from and to, dates like 2026-01-31", nil)
 	}
 	from, err := parseDate(fromS, opt.loc, "from")
 	if err != nil {
-		h.fail(c, err)
-		return
+		return err
 	}
 	to, err := parseDate(toS, opt.loc, "to")
 	if err != nil {
-		h.fail(c, err)
-		return
+		return err
 	}
 	if to.Before(from) {
-		h.fail(c, errStatus(http.StatusBadRequest, "to is before from", nil))
-		return
+		return errStatus(http.StatusBadRequest, "to is before from", nil)
 	}
 	ctx := c.Request.Context()
 	rows := h.store.ExportMeetings(ctx, from, to.AddDate(0, 0, 1))
@@ -195,24 +153,22 @@ func (h *Handlers) exportMeetings(c *gin.Context) {
 	enc := newMeetingsEncoder(w, opt.loc, opt.bom)
 	for rows.Next() {
 		m := rows.Meeting()
-		segs, err := h.store.SegmentsForPage(ctx, m.ID)
+		segs, err := rows.Segments()
 		if err != nil {
-			h.exportFailed(c, err)
-			return
+			return exportFailed(c, err)
 		}
-		as := h.attendanceOf(m, segs)
+		as := models.MeetingAttendance(*m, segs, h.cfg.Now(), h.thresholds())
 		for i := range as {
 			if err := enc.Encode(m, &as[i]); err != nil {
-				h.exportFailed(c, err)
-				return
+				return exportFailed(c, err)
 			}
 		}
 	}
 	if err := rows.Err(); err != nil {
-		h.exportFailed(c, err)
-		return
+		return exportFailed(c, err)
 	}
 	if err := enc.Close(); err != nil {
-		h.exportFailed(c, err)
+		return exportFailed(c, err)
 	}
+	return nil
 }

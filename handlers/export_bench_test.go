@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/csv"
 	"encoding/json"
 	"io"
@@ -17,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"rollcall/internal/testdb"
 	"rollcall/jobs"
 	"rollcall/models"
 	"rollcall/zoom"
@@ -245,8 +247,8 @@ func exportBenchStore(b *testing.B, n int) (*models.Store, uint64) {
 		tmpl[i] = jobs.SegmentFrom(zp)
 	}
 	start := time.Now()
-	err = store.Tx(ctx, func(tx *models.Tx) error {
-		sqlTx := tx.SQLTx()
+	// Planted through the benchmark's own connection, in one transaction.
+	err = inTx(ctx, testdb.Open(b, path).DB, func(sqlTx *sql.Tx) error {
 		if _, err := sqlTx.ExecContext(ctx, "DELETE FROM segments WHERE meeting_id = ?", m.ID); err != nil {
 			return err
 		}
@@ -278,4 +280,17 @@ func exportBenchStore(b *testing.B, n int) (*models.Store, uint64) {
 	}
 	b.Logf("built %d segments in %s at %s", n, time.Since(start).Round(time.Millisecond), path)
 	return store, m.ID
+}
+
+// inTx runs fn in a transaction of db, committed if fn returns nil.
+func inTx(ctx context.Context, db *sql.DB, fn func(tx *sql.Tx) error) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
 }

@@ -4,18 +4,18 @@ import (
 	"bufio"
 	"encoding/csv"
 	"io"
+	"mime"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
 	"rollcall/models"
 )
 
-// CSV exports (DESIGN.md §7). Each file kind has a small streaming encoder
+// CSV exports (docs/ARCHITECTURE.md). Each file kind has a small streaming encoder
 // (attendanceEncoder, sessionsEncoder, seriesEncoder, meetingsEncoder): the
 // constructor writes the header, Encode writes one row, Close flushes and
 // returns the writer's first error. They share csvStream, which owns the
@@ -164,6 +164,21 @@ func (h *Handlers) exportOptions(c *gin.Context) (csvOptions, error) {
 	return csvOptions{loc: loc, bom: bom}, nil
 }
 
+// exportedMeeting reads what an export of one meeting asks for: the
+// meeting of the :id parameter, and ?tz= and ?bom=.
+func (h *Handlers) exportedMeeting(c *gin.Context) (models.Meeting, csvOptions, error) {
+	id, err := parseID(c, "id")
+	if err != nil {
+		return models.Meeting{}, csvOptions{}, err
+	}
+	opt, err := h.exportOptions(c)
+	if err != nil {
+		return models.Meeting{}, csvOptions{}, err
+	}
+	m, err := h.store.Meeting(c.Request.Context(), id)
+	return m, opt, err
+}
+
 // startCSV sets the headers of a CSV download named by name and returns
 // the writer of its body. Nothing is written yet, so the status can still
 // change if the export fails before its first row.
@@ -176,29 +191,18 @@ func startCSV(c *gin.Context, name fileName) io.Writer {
 	return c.Writer
 }
 
-// exportFailed ends a failed export. Before the first byte it is the usual
-// error answer (and not an attachment). After it, the status is gone: the
-// connection is cut, so the client sees a truncated transfer instead of a
+// exportFailed is the error of a failed export. Before the first byte it
+// is answered as usual (and no longer as an attachment). After it the
+// status is gone: fail then panics with http.ErrAbortHandler, which
+// recoverPanics lets through and net/http answers by cutting the response
+// (HTTP/1.x: the connection is closed before the last chunk; HTTP/2: the
+// stream is reset), so the client sees a truncated transfer instead of a
 // short file that looks complete.
-func (h *Handlers) exportFailed(c *gin.Context, err error) {
+func exportFailed(c *gin.Context, err error) error {
 	if !c.Writer.Written() {
 		c.Writer.Header().Del("Content-Disposition")
-		c.Writer.Header().Del("Cache-Control")
-		h.fail(c, err)
-		return
 	}
-	h.log.Warn("csv export cut short", "path", c.Request.URL.Path, "error", err)
-	// Gin refuses to hijack once a body is written; net/http's writer
-	// below it does not (HTTP/1.x). Over HTTP/2 there is no hijacking and
-	// the stream just ends.
-	var w http.ResponseWriter = c.Writer
-	if u, ok := w.(interface{ Unwrap() http.ResponseWriter }); ok {
-		w = u.Unwrap()
-	}
-	if conn, _, herr := http.NewResponseController(w).Hijack(); herr == nil {
-		conn.Close()
-	}
-	c.Abort()
+	return err
 }
 
 // fileName is the download name of an export: "<topic>-<kind>_<date>_<zone>.csv".
@@ -248,41 +252,17 @@ func (n fileName) build(topic string) string {
 	return out + "_" + zone + ".csv"
 }
 
-// contentDisposition returns the attachment header: filename= in safe
-// ASCII, and filename* (RFC 5987, UTF-8) when the topic has more to say.
+// contentDisposition returns the attachment header (RFC 6266): filename=
+// in safe ASCII, which every client understands, and, when the topic has
+// letters beyond ASCII, filename* (RFC 5987, UTF-8) with them.
+// mime.FormatMediaType quotes and encodes both.
 func (n fileName) contentDisposition() string {
-	ascii := n.ascii()
-	h := `attachment; filename="` + ascii + `"`
-	if u := n.unicode(); u != ascii && !isASCIIName(u) {
-		h += "; filename*=UTF-8''" + rfc5987(u)
+	h := mime.FormatMediaType("attachment", map[string]string{"filename": n.ascii()})
+	u := mime.FormatMediaType("attachment", map[string]string{"filename": n.unicode()})
+	if ext, ok := strings.CutPrefix(u, "attachment; filename*="); ok {
+		h += "; filename*=" + ext
 	}
 	return h
-}
-
-func isASCIIName(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= utf8.RuneSelf {
-			return false
-		}
-	}
-	return true
-}
-
-// rfc5987 percent-encodes s as an RFC 5987 ext-value (attr-char kept).
-func rfc5987(s string) string {
-	const hex = "0123456789ABCDEF"
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("!#$&+-.^_`|~", c) >= 0 {
-			b.WriteByte(c)
-			continue
-		}
-		b.WriteByte('%')
-		b.WriteByte(hex[c>>4])
-		b.WriteByte(hex[c&15])
-	}
-	return b.String()
 }
 
 // safeName reduces s to the characters every browser and file system takes

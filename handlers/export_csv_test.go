@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
-	"flag"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -21,20 +20,22 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"rollcall/handlers"
+	"rollcall/internal/testdb"
 	"rollcall/jobs"
 	"rollcall/models"
 	"rollcall/zoom"
 	"rollcall/zoom/zoomtest"
 )
 
-var updateCSV = flag.Bool("update-csv", false, "rewrite the CSV golden files in testdata/")
+
 
 // newExportEnv is newEnv with a default zone (ROLLCALL_TIMEZONE) of
 // America/New_York, so that tests can tell the default from ?tz=.
 func newExportEnv(t *testing.T) *env {
 	t.Helper()
 	ctx := context.Background()
-	store, err := models.Open(ctx, filepath.Join(t.TempDir(), "rollcall.db"), nil)
+	path := filepath.Join(t.TempDir(), "rollcall.db")
+	store, err := models.Open(ctx, path, nil)
 	require.NoError(t, err)
 	t.Cleanup(func() { store.Close() })
 	require.NoError(t, store.Migrate(ctx))
@@ -43,7 +44,7 @@ func newExportEnv(t *testing.T) *env {
 	require.NoError(t, err)
 	ny, err := time.LoadLocation("America/New_York")
 	require.NoError(t, err)
-	e := &env{store: store, now: time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)}
+	e := &env{store: store, db: testdb.Open(t, path), now: time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)}
 	h := handlers.New(store, q, handlers.Config{
 		WebhookSecret: secret,
 		Now:           func() time.Time { return e.now },
@@ -148,17 +149,17 @@ func parseCSV(t *testing.T, body []byte) [][]string {
 	return recs
 }
 
-// golden compares got with testdata/name, rewriting it under -update-csv.
+// golden compares got with testdata/name, rewriting it under -update.
 func golden(t *testing.T, name string, got []byte) {
 	t.Helper()
 	path := filepath.Join("testdata", name)
-	if *updateCSV {
+	if *handlers.UpdateGolden {
 		require.NoError(t, os.WriteFile(path, got, 0o644))
 	}
 	want, err := os.ReadFile(path)
-	require.NoError(t, err, "run go test ./handlers -run %s -update-csv", t.Name())
+	require.NoError(t, err, "run go test ./handlers -run %s -update", t.Name())
 	if !bytes.Equal(want, got) {
-		t.Errorf("%s differs from the golden file (go test ./handlers -run %s -update-csv to accept):\n%s",
+		t.Errorf("%s differs from the golden file (go test ./handlers -run %s -update to accept):\n%s",
 			path, t.Name(), firstDiff(string(want), string(got)))
 	}
 }
@@ -264,16 +265,16 @@ func TestExportSessionsEveryField(t *testing.T) {
 	// Every key of the seed fixture is a column, except those the first
 	// columns carry.
 	var seed struct{ Participants []map[string]any }
-	b, err := os.ReadFile("/work/shared/fixtures/dashboard_participants_seed.json")
-	if err == nil {
-		require.NoError(t, json.Unmarshal(b, &seed))
-		for _, p := range seed.Participants {
-			for k := range p {
-				if k == "user_name" || k == "join_time" || k == "leave_time" {
-					continue
-				}
-				assert.GreaterOrEqual(t, column(h, k), 0, "seed key %s", k)
+	b, err := os.ReadFile("../zoom/testdata/dashboard_participants_seed.json")
+	require.NoError(t, err, "the seed fixture is part of the repository")
+	require.NoError(t, json.Unmarshal(b, &seed))
+	require.NotEmpty(t, seed.Participants)
+	for _, p := range seed.Participants {
+		for k := range p {
+			if k == "user_name" || k == "join_time" || k == "leave_time" {
+				continue
 			}
+			assert.GreaterOrEqual(t, column(h, k), 0, "seed key %s", k)
 		}
 	}
 	for _, k := range []string{"internal_ip_addresses", "audio_call", "zz_future", "participant_uuid", "registrant_id", "bo_mtg_id"} {
@@ -432,7 +433,7 @@ func TestExportAccess(t *testing.T) {
 		require.Equal(t, http.StatusOK, res.StatusCode, p)
 		assert.Equal(t, "text/csv; charset=utf-8", res.Header.Get("Content-Type"), p)
 		cd := res.Header.Get("Content-Disposition")
-		assert.Regexp(t, `^attachment; filename="[A-Za-z0-9._-]+\.csv"`, cd, p)
+		assert.Regexp(t, `^attachment; filename=[A-Za-z0-9._-]+\.csv(;|$)`, cd, p)
 		assert.Contains(t, cd, "_America-New_York.csv", p)
 		assert.Equal(t, "private, no-store", res.Header.Get("Cache-Control"), p)
 		recs := parseCSV(t, body)
@@ -442,8 +443,8 @@ func TestExportAccess(t *testing.T) {
 	}
 	res, _ := get(t, viewer, e.srv.URL+paths[0])
 	cd := res.Header.Get("Content-Disposition")
-	assert.Contains(t, cd, `filename="Tom_Jerry_Zo_s_review-attendance_2026-11-20_America-New_York.csv"`)
-	assert.Contains(t, cd, `filename*=UTF-8''Tom%20&%20Jerry%20Zo%C3%AB%27s%20%C2%ABreview%C2%BB-attendance_2026-11-20_America-New_York.csv`)
+	assert.Contains(t, cd, `filename=Tom_Jerry_Zo_s_review-attendance_2026-11-20_America-New_York.csv;`)
+	assert.Contains(t, cd, `filename*=utf-8''Tom%20&%20Jerry%20Zo%C3%AB%27s%20%C2%ABreview%C2%BB-attendance_2026-11-20_America-New_York.csv`)
 
 	for _, p := range []string{"/meetings/999/attendance.csv", "/meetings/999/sessions.csv", "/series/1.csv", "/series/x.csv"} {
 		res, _ := get(t, viewer, e.srv.URL+p)
@@ -485,7 +486,7 @@ func TestExportSeries(t *testing.T) {
 	c := e.client(t, models.RoleViewer)
 	res, body := get(t, c, e.srv.URL+"/series/85000000001.csv?tz=Europe/Berlin")
 	require.Equal(t, http.StatusOK, res.StatusCode, string(body))
-	assert.Contains(t, res.Header.Get("Content-Disposition"), `filename="Weekly_sync-series_2026-11-20_2026-12-04_Europe-Berlin.csv"`)
+	assert.Contains(t, res.Header.Get("Content-Disposition"), `filename=Weekly_sync-series_2026-11-20_2026-12-04_Europe-Berlin.csv`)
 	recs := parseCSV(t, body)
 	assert.Equal(t, []string{"name", "email", "person_key",
 		"2026-11-20T11:00:00+01:00", "2026-11-27T11:00:00+01:00", "2026-12-04T11:00:00+01:00",
@@ -528,7 +529,7 @@ func TestExportMeetingsRange(t *testing.T) {
 	c := e.client(t, models.RoleViewer)
 	res, body := get(t, c, e.srv.URL+"/meetings.csv?from=2026-11-20&to=2026-11-21&tz=UTC")
 	require.Equal(t, http.StatusOK, res.StatusCode, string(body))
-	assert.Contains(t, res.Header.Get("Content-Disposition"), `filename="meetings-attendance_2026-11-20_2026-11-21_UTC.csv"`)
+	assert.Contains(t, res.Header.Get("Content-Disposition"), `filename=meetings-attendance_2026-11-20_2026-11-21_UTC.csv`)
 	recs := parseCSV(t, body)
 	assert.Equal(t, []string{"meeting_id", "meeting_uuid", "meeting_number", "topic", "meeting_start", "name", "email"}, recs[0][:7])
 
@@ -577,4 +578,39 @@ func TestExportLinks(t *testing.T) {
 	res, csvBody := get(t, c, e.srv.URL+"/meetings.csv?q=&host=&from=2026-11-20&to=2026-11-20")
 	require.Equal(t, http.StatusOK, res.StatusCode)
 	assert.Greater(t, len(parseCSV(t, csvBody)), 1)
+}
+
+// TestExportFailingMidStreamIsCutShort: when sessions.csv fails after rows
+// have gone out (here the last stored row, whose seq is no longer a
+// number), the client must see a broken transfer, not a short file that
+// ends cleanly: the export aborts the response and the panic recovery lets
+// the abort through.
+func TestExportFailingMidStreamIsCutShort(t *testing.T) {
+	e := newExportEnv(t)
+	ctx := context.Background()
+	end := weeklyStart.Add(time.Hour)
+	m, err := e.store.UpsertEndedMeeting(ctx, models.MeetingEnded{
+		UUID: "cut-short==", MeetingNumber: 77, Topic: "Cut short", StartTime: weeklyStart, EndTime: &end,
+	})
+	require.NoError(t, err)
+	segs := make([]models.Segment, 3000) // several flushes of rows before the bad one
+	for i := range segs {
+		n := strconv.Itoa(i)
+		segs[i] = models.Segment{Name: "P" + n, Email: "p" + n + "@example.com",
+			JoinTime: weeklyStart.Add(time.Duration(i) * time.Second), Raw: `{"id":"` + n + `"}`}
+	}
+	require.NoError(t, e.store.Tx(ctx, func(tx *models.Tx) error {
+		return tx.ReplaceSegments(ctx, m.ID, "dashboard", segs)
+	}))
+	// The last row in join-time order cannot be scanned.
+	e.db.Exec(t, "UPDATE segments SET seq = 'not a number' WHERE meeting_id = ? AND seq = ?", m.ID, len(segs)-1)
+
+	res, err := e.client(t, models.RoleViewer).Get(e.srv.URL + "/meetings/" + strconv.FormatUint(m.ID, 10) + "/sessions.csv")
+	require.NoError(t, err)
+	defer res.Body.Close()
+	assert.Equal(t, http.StatusOK, res.StatusCode, "the rows had started: the status was sent")
+	body, err := io.ReadAll(res.Body)
+	require.ErrorIs(t, err, io.ErrUnexpectedEOF, "a truncated transfer, not a clean end")
+	assert.True(t, strings.Contains(string(body), "\r\nP1000,p1000@example.com,"), "rows went out before the failure")
+	assert.False(t, strings.Contains(string(body), "P2999"), "the bad row is not in the file")
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"mime"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -123,14 +124,14 @@ func TestFileNames(t *testing.T) {
 		topic, ascii, header string
 	}{
 		{"Weekly sync", "Weekly_sync-attendance_2026-11-21_Europe-Berlin.csv",
-			`attachment; filename="Weekly_sync-attendance_2026-11-21_Europe-Berlin.csv"`},
+			`attachment; filename=Weekly_sync-attendance_2026-11-21_Europe-Berlin.csv`},
 		{"Weekly <b>sync</b>", "Weekly_sync-attendance_2026-11-21_Europe-Berlin.csv", ""},
 		{`../../etc/passwd"; x=`, "etc_passwd_x-attendance_2026-11-21_Europe-Berlin.csv", ""},
 		{"", "meeting-attendance_2026-11-21_Europe-Berlin.csv", ""},
 		{"山田", "meeting-attendance_2026-11-21_Europe-Berlin.csv",
-			`attachment; filename="meeting-attendance_2026-11-21_Europe-Berlin.csv"; filename*=UTF-8''%E5%B1%B1%E7%94%B0-attendance_2026-11-21_Europe-Berlin.csv`},
+			`attachment; filename=meeting-attendance_2026-11-21_Europe-Berlin.csv; filename*=utf-8''%E5%B1%B1%E7%94%B0-attendance_2026-11-21_Europe-Berlin.csv`},
 		{"Café: Q&A", "Caf_Q_A-attendance_2026-11-21_Europe-Berlin.csv",
-			`attachment; filename="Caf_Q_A-attendance_2026-11-21_Europe-Berlin.csv"; filename*=UTF-8''Caf%C3%A9%20Q&A-attendance_2026-11-21_Europe-Berlin.csv`},
+			`attachment; filename=Caf_Q_A-attendance_2026-11-21_Europe-Berlin.csv; filename*=utf-8''Caf%C3%A9%20Q&A-attendance_2026-11-21_Europe-Berlin.csv`},
 	} {
 		n := fileName{topic: tc.topic, kind: "attendance", day: day, loc: berlin}
 		assert.Equal(t, tc.ascii, n.ascii(), tc.topic)
@@ -138,6 +139,16 @@ func TestFileNames(t *testing.T) {
 			assert.Equal(t, tc.header, n.contentDisposition(), tc.topic)
 		}
 		assert.NotContains(t, n.contentDisposition(), "\n")
+		// A client reading the header gets the Unicode name where there is
+		// one (filename* wins), else the ASCII one.
+		disp, params, err := mime.ParseMediaType(n.contentDisposition())
+		require.NoError(t, err, tc.topic)
+		assert.Equal(t, "attachment", disp)
+		want := n.ascii()
+		if strings.Contains(n.contentDisposition(), "filename*=") {
+			want = n.unicode()
+		}
+		assert.Equal(t, want, params["filename"], tc.topic)
 	}
 	long := fileName{topic: strings.Repeat("long ", 40), kind: "attendance", day: day, loc: berlin}.ascii()
 	topic, _, _ := strings.Cut(long, "-attendance_")
@@ -145,10 +156,10 @@ func TestFileNames(t *testing.T) {
 	assert.True(t, strings.HasPrefix(topic, "long_long_"), long)
 }
 
-// TestScanObjectMatchesEncodingJSON checks the quick scan against
-// json.Unmarshal on awkward but valid objects, and that it gives up on
-// malformed ones.
-func TestScanObjectMatchesEncodingJSON(t *testing.T) {
+// TestZoomFieldsMatchesEncodingJSON checks zoomFields against
+// json.Unmarshal on awkward but valid objects, and that it takes nothing
+// from malformed ones or from JSON that is not an object.
+func TestZoomFieldsMatchesEncodingJSON(t *testing.T) {
 	keys := []string{"a", "b", "c", "d", "e", "k\"q", "é"}
 	index := map[string]int{}
 	for i, k := range keys {
@@ -163,17 +174,18 @@ func TestScanObjectMatchesEncodingJSON(t *testing.T) {
 		"{\"a\":\n\t\"x\"\r\n}",
 		`{"zz":{"a":"nested, not top-level"}}`,
 	} {
-		vals := make([][]byte, len(keys))
-		require.True(t, scanObject([]byte(raw), index, vals), raw)
+		vals := make([]string, len(keys))
+		zoomFields(raw, index, vals)
 		var m map[string]json.RawMessage
 		require.NoError(t, json.Unmarshal([]byte(raw), &m), raw)
 		for i, k := range keys {
-			assert.Equal(t, string(m[k]), string(vals[i]), "%s in %s", k, raw)
+			assert.Equal(t, string(m[k]), vals[i], "%s in %s", k, raw)
 		}
 	}
-	for _, raw := range []string{``, `[]`, `"a"`, `{`, `{"a"}`, `{"a":}`, `{"a":1,}`, `{"a":1 "b":2}`, `{"a":"x}`, `{"a":[1}`, `{"a":1}x`} {
-		vals := make([][]byte, len(keys))
-		assert.False(t, scanObject([]byte(raw), index, vals), raw)
+	for _, raw := range []string{``, `[]`, `"a"`, `{`, `{"a"}`, `{"a":}`, `{"a":1,}`, `{"a":1 "b":2}`, `{"a":"x}`, `{"a":[1}`, `{"a":1}x`, `{"a":tru}`, `null`} {
+		vals := make([]string, len(keys))
+		zoomFields(raw, index, vals)
+		assert.Equal(t, make([]string, len(keys)), vals, raw)
 	}
 }
 
@@ -195,35 +207,47 @@ func TestSessionsEncoderFallsBackOnOddRaw(t *testing.T) {
 
 // TestExportFailedMidStreamCutsTheConnection: after the first byte the
 // status is gone; the client must see a broken transfer, not a short file
-// that looks complete.
+// that looks complete. The panic recovery lets the abort through, and still
+// answers any other panic with a 500.
 func TestExportFailedMidStreamCutsTheConnection(t *testing.T) {
 	h := New(nil, nil, Config{}, nil)
 	r := gin.New()
-	r.GET("/x.csv", func(c *gin.Context) {
+	r.Use(h.recoverPanics)
+	r.GET("/x.csv", h.route(func(c *gin.Context) error {
 		w := startCSV(c, fileName{topic: "t", kind: "k", loc: time.UTC})
 		s := newCSVStream(w, false, []string{"a"})
 		for range flushEvery + 1 { // past the first flush
 			_ = s.write([]string{"row"})
 		}
-		h.exportFailed(c, errors.New("database went away"))
-	})
-	r.GET("/early.csv", func(c *gin.Context) {
+		return exportFailed(c, errors.New("database went away"))
+	}))
+	r.GET("/early.csv", h.route(func(c *gin.Context) error {
 		startCSV(c, fileName{topic: "t", kind: "k", loc: time.UTC})
-		h.exportFailed(c, errors.New("database went away"))
-	})
+		return exportFailed(c, errors.New("database went away"))
+	}))
+	r.GET("/bug", func(c *gin.Context) { panic("a bug") })
 	srv := httptest.NewServer(r)
 	defer srv.Close()
 
 	res, err := http.Get(srv.URL + "/x.csv")
 	require.NoError(t, err)
 	assert.Equal(t, http.StatusOK, res.StatusCode)
-	_, err = io.ReadAll(res.Body)
+	body, err := io.ReadAll(res.Body)
 	res.Body.Close()
-	assert.Error(t, err, "a truncated body, not a clean end")
+	require.ErrorIs(t, err, io.ErrUnexpectedEOF, "a truncated body, not a clean end")
+	assert.True(t, strings.HasPrefix(string(body), "a\r\nrow\r\n"), "the rows before the failure arrived")
 
 	res, err = http.Get(srv.URL + "/early.csv")
 	require.NoError(t, err)
 	defer res.Body.Close()
 	assert.Equal(t, http.StatusInternalServerError, res.StatusCode)
 	assert.Empty(t, res.Header.Get("Content-Disposition"), "an error is not an attachment")
+
+	res, err = http.Get(srv.URL + "/bug")
+	require.NoError(t, err)
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	require.NoError(t, err, "an ordinary panic is answered, not cut")
+	assert.Equal(t, http.StatusInternalServerError, res.StatusCode)
+	assert.Regexp(t, `^\{"error":"internal error \(reference [0-9a-f]{12}\)"\}$`, string(b))
 }

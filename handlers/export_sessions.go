@@ -5,14 +5,16 @@ import (
 	"encoding/json"
 	"io"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/tidwall/gjson"
 
 	"rollcall/models"
 )
 
-// sessionsLeadColumns open sessions.csv (DESIGN.md §7), followed by
+// sessionsLeadColumns open sessions.csv (docs/ARCHITECTURE.md), followed by
 // rollcall's own two fields of the segment, then zoomColumns.
 var sessionsLeadColumns = []string{
 	"name", "email", "join_time", "leave_time", "duration_seconds",
@@ -29,8 +31,8 @@ var sessionsLeadColumns = []string{
 //
 //  1. the keys of a Dashboard row as in the seed fixture
 //     (fixtures/dashboard_participants_seed.json), in its order;
-//  2. the other Dashboard fields of ZOOM.md §5a, in the document's order;
-//  3. the Report and past-meetings fields of ZOOM.md §5b and §5c.
+//  2. the other fields of Zoom's Dashboard participant rows, in Zoom's order;
+//  3. the fields only Zoom's Report and past-meetings rows have.
 //
 // Left out because the lead columns carry them: user_name and name (name),
 // email and user_email (email), join_time and leave_time (in the export's
@@ -44,14 +46,14 @@ var zoomColumns = []string{
 	"speaker", "data_center", "full_data_center", "connection_type", "share_application",
 	"share_desktop", "share_whiteboard", "recording", "status", "pc_name", "domain", "mac_addr",
 	"harddisk_id", "version", "leave_reason", "role", "sip_uri", "from_sip_uri",
-	// 2. ZOOM.md §5a
+	// 2. Zoom's Dashboard participant fields
 	"participant_uuid", "participant_user_id", "registrant_id", "customer_key", "bo_mtg_id",
 	"os", "os_version", "client", "device_name", "browser_name", "browser_version",
 	"zoom_thin_client_plugin_version", "internal_ip_addresses", "video_connection_type",
 	"as_connection_type", "audio_quality", "video_quality", "screen_share_quality",
 	"in_room_participants", "audio_call", "groupId", "has_archiving", "optional_archiving",
 	"total_jointime_cost", "aic_disclaimer",
-	// 3. ZOOM.md §5b, §5c
+	// 3. Zoom's Report and past-meeting fields
 	"duration", "failover", "internal_user",
 }
 
@@ -104,7 +106,7 @@ type sessionsEncoder struct {
 	loc   *time.Location
 	keys  []string       // the Zoom key of each column after the lead ones
 	index map[string]int // position of each key in keys
-	vals  [][]byte       // the current row's raw value of each key
+	vals  []string       // the current row's raw JSON value of each key
 	rec   []string
 	buf   bytes.Buffer
 	// reasons caches sanitized leave reasons, which repeat a lot; it is
@@ -121,7 +123,7 @@ func newSessionsEncoder(w io.Writer, loc *time.Location, bom bool, rawKeys []str
 	header, keys := sessionsColumns(rawKeys)
 	e := &sessionsEncoder{
 		s: newCSVStream(w, bom, header), loc: loc, keys: keys,
-		index: make(map[string]int, len(keys)), vals: make([][]byte, len(keys)),
+		index: make(map[string]int, len(keys)), vals: make([]string, len(keys)),
 		reasons: map[string]string{},
 	}
 	for i, k := range keys {
@@ -135,18 +137,7 @@ func newSessionsEncoder(w io.Writer, loc *time.Location, bom bool, rawKeys []str
 // fields either way.
 func (e *sessionsEncoder) Encode(s *models.Segment) error {
 	clear(e.vals)
-	if !scanObject([]byte(s.Raw), e.index, e.vals) {
-		// Not an object the quick scan understands: let encoding/json decide.
-		clear(e.vals)
-		var m map[string]json.RawMessage
-		if json.Unmarshal([]byte(s.Raw), &m) == nil {
-			for k, v := range m {
-				if i, ok := e.index[k]; ok {
-					e.vals[i] = v
-				}
-			}
-		}
-	}
+	zoomFields(s.Raw, e.index, e.vals)
 	dur := ""
 	var leave time.Time
 	if s.LeaveTime != nil {
@@ -164,7 +155,7 @@ func (e *sessionsEncoder) Encode(s *models.Segment) error {
 // cell turns one raw JSON value into its cell: a string as it is (a leave
 // reason sanitized), null or absent as "", an array or object as compact
 // JSON, a number or boolean as written.
-func (e *sessionsEncoder) cell(key string, v []byte) string {
+func (e *sessionsEncoder) cell(key string, v string) string {
 	if len(v) == 0 {
 		return ""
 	}
@@ -173,9 +164,9 @@ func (e *sessionsEncoder) cell(key string, v []byte) string {
 		return ""
 	case '"':
 		var s string
-		if bytes.IndexByte(v, '\\') < 0 {
-			s = string(v[1 : len(v)-1])
-		} else if err := json.Unmarshal(v, &s); err != nil {
+		if strings.IndexByte(v, '\\') < 0 {
+			s = v[1 : len(v)-1]
+		} else if err := json.Unmarshal([]byte(v), &s); err != nil {
 			return ""
 		}
 		if key == "leave_reason" {
@@ -184,12 +175,12 @@ func (e *sessionsEncoder) cell(key string, v []byte) string {
 		return s
 	case '{', '[':
 		e.buf.Reset()
-		if err := json.Compact(&e.buf, v); err != nil {
-			return string(v)
+		if err := json.Compact(&e.buf, []byte(v)); err != nil {
+			return v
 		}
 		return e.buf.String()
 	}
-	return string(v)
+	return v
 }
 
 // sanitize is models.SanitizeLeaveReason through the encoder's cache.
@@ -205,128 +196,25 @@ func (e *sessionsEncoder) sanitize(raw string) string {
 	return s
 }
 
-// scanObject finds the top-level values of the JSON object raw whose keys
-// are in index, setting vals[index[key]] to each value's bytes (the last
-// one wins for a repeated key, as in encoding/json). It does not decode or
-// validate the values, only finds where each ends, which is several times
-// faster than json.Unmarshal into a map. It returns false when raw is not
-// shaped like an object; the caller then falls back to encoding/json.
-func scanObject(raw []byte, index map[string]int, vals [][]byte) bool {
-	i := skipSpace(raw, 0)
-	if i >= len(raw) || raw[i] != '{' {
-		return false
+// zoomFields sets vals[index[key]] to the raw JSON of each top-level value
+// of the JSON object raw whose key is in index (the last one wins for a
+// repeated key, as in encoding/json). The values are not decoded: gjson
+// only finds where each ends. A raw that is not a valid JSON object sets
+// nothing.
+func zoomFields(raw string, index map[string]int, vals []string) {
+	if !gjson.Valid(raw) {
+		return
 	}
-	i = skipSpace(raw, i+1)
-	if i < len(raw) && raw[i] == '}' {
-		return skipSpace(raw, i+1) == len(raw)
+	obj := gjson.Parse(raw)
+	if !obj.IsObject() {
+		return
 	}
-	for {
-		if i >= len(raw) || raw[i] != '"' {
-			return false
+	obj.ForEach(func(k, v gjson.Result) bool {
+		if i, ok := index[k.String()]; ok {
+			vals[i] = v.Raw
 		}
-		end := skipString(raw, i)
-		if end < 0 {
-			return false
-		}
-		key := raw[i+1 : end-1]
-		escaped := bytes.IndexByte(key, '\\') >= 0
-		keyAt := i
-		i = skipSpace(raw, end)
-		if i >= len(raw) || raw[i] != ':' {
-			return false
-		}
-		i = skipSpace(raw, i+1)
-		vend := skipValue(raw, i)
-		if vend < 0 {
-			return false
-		}
-		var col int
-		var ok bool
-		if escaped {
-			var k string
-			if json.Unmarshal(raw[keyAt:end], &k) != nil {
-				return false
-			}
-			col, ok = index[k]
-		} else {
-			col, ok = index[string(key)]
-		}
-		if ok {
-			vals[col] = raw[i:vend]
-		}
-		i = skipSpace(raw, vend)
-		if i >= len(raw) {
-			return false
-		}
-		switch raw[i] {
-		case ',':
-			i = skipSpace(raw, i+1)
-		case '}':
-			return skipSpace(raw, i+1) == len(raw)
-		default:
-			return false
-		}
-	}
-}
-
-func skipSpace(b []byte, i int) int {
-	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
-		i++
-	}
-	return i
-}
-
-// skipString returns the index just past the JSON string starting at
-// b[i] == '"', or -1 when it does not end.
-func skipString(b []byte, i int) int {
-	for j := i + 1; j < len(b); j++ {
-		switch b[j] {
-		case '\\':
-			j++
-		case '"':
-			return j + 1
-		}
-	}
-	return -1
-}
-
-// skipValue returns the index just past the JSON value starting at b[i],
-// or -1 when it does not end.
-func skipValue(b []byte, i int) int {
-	if i >= len(b) {
-		return -1
-	}
-	switch b[i] {
-	case '"':
-		return skipString(b, i)
-	case '{', '[':
-		depth := 0
-		for j := i; j < len(b); j++ {
-			switch b[j] {
-			case '"':
-				end := skipString(b, j)
-				if end < 0 {
-					return -1
-				}
-				j = end - 1
-			case '{', '[':
-				depth++
-			case '}', ']':
-				if depth--; depth == 0 {
-					return j + 1
-				}
-			}
-		}
-		return -1
-	}
-	j := i
-	for j < len(b) && b[j] != ',' && b[j] != '}' && b[j] != ']' && b[j] != ' ' && b[j] != '\t' && b[j] != '\n' && b[j] != '\r' {
-		j++
-	}
-	if j == i {
-		return -1
-	}
-	return j
+		return true
+	})
 }
 
 // Close flushes the file and returns the first error writing it.
@@ -335,38 +223,26 @@ func (e *sessionsEncoder) Close() error { return e.s.close() }
 // exportSessions serves /meetings/:id/sessions.csv: one row per join/leave
 // segment in join-time order (then name), every stored field. Rows stream
 // from a database cursor. ?tz= picks the zone, ?bom=1 prefixes a BOM.
-func (h *Handlers) exportSessions(c *gin.Context) {
-	id, err := parseID(c, "id")
+func (h *Handlers) exportSessions(c *gin.Context) error {
+	m, opt, err := h.exportedMeeting(c)
 	if err != nil {
-		h.fail(c, err)
-		return
-	}
-	opt, err := h.exportOptions(c)
-	if err != nil {
-		h.fail(c, err)
-		return
+		return err
 	}
 	ctx := c.Request.Context()
-	m, err := h.store.Meeting(ctx, id)
+	keys, err := h.store.SegmentRawKeys(ctx, m.ID)
 	if err != nil {
-		h.fail(c, err)
-		return
+		return err
 	}
-	keys, err := h.store.SegmentRawKeys(ctx, id)
+	rows, err := h.store.ExportSegments(ctx, m.ID)
 	if err != nil {
-		h.fail(c, err)
-		return
-	}
-	rows, err := h.store.ExportSegments(ctx, id)
-	if err != nil {
-		h.fail(c, err)
-		return
+		return err
 	}
 	defer rows.Close()
 	w := startCSV(c, fileName{topic: m.Topic, kind: "sessions", day: m.StartTime, loc: opt.loc})
 	if _, err := writeSessions(w, rows, opt, keys); err != nil {
-		h.exportFailed(c, err)
+		return exportFailed(c, err)
 	}
+	return nil
 }
 
 // writeSessions streams rows to w as sessions.csv and returns how many

@@ -29,7 +29,7 @@ import (
 // Without -fuzz, `go test` runs the seed corpus (below and in
 // testdata/fuzz/FuzzWebhook) as ordinary tests.
 
-// webhookStatuses are the only answers DESIGN.md §5 allows the webhook.
+// webhookStatuses are the only answers docs/ARCHITECTURE.md allows the webhook.
 var webhookStatuses = map[int]bool{200: true, 400: true, 401: true, 413: true, 503: true}
 
 // signMode says how FuzzWebhook signs a body.
@@ -112,7 +112,7 @@ func FuzzWebhook(f *testing.F) {
 		m1, ev1, j1 := e.counts(t)
 
 		if !webhookStatuses[status] {
-			t.Fatalf("status %d is not one DESIGN.md §5 allows (mode %d): %s", status, mode, rec.Body)
+			t.Fatalf("status %d is not one docs/ARCHITECTURE.md allows (mode %d): %s", status, mode, rec.Body)
 		}
 		tooBig := len(body) > handlers.MaxWebhookBody
 		switch {
@@ -208,7 +208,7 @@ func hostileCases() []hostile {
 		{"start_time year 10000", ended(`{"id":1,"uuid":"st==","start_time":"10000-01-01T00:00:00Z"}`), goodSig, 400, 0},
 		{"end_time malformed", ended(`{"id":1,"uuid":"st==","start_time":"2026-11-20T10:00:00Z","end_time":"later"}`), goodSig, 400, 0},
 		// Tolerated: a wrong-typed time is treated as absent, and the fetch
-		// asks Zoom's past-meeting details for the window (DESIGN.md §6).
+		// asks Zoom's past-meeting details for the window (docs/ARCHITECTURE.md).
 		{"start_time as number", ended(`{"id":1,"uuid":"stn==","start_time":1700000000}`), goodSig, 200, 1},
 		// JSON is UTF-8 (RFC 8259 §8.1): anything else is not a Zoom event.
 		{"invalid UTF-8 in topic", ended(`{"id":1,"uuid":"utf==","topic":"bad ` + "\xff\xfe" + `","start_time":"2026-11-20T10:00:00Z"}`), goodSig, 400, 0},

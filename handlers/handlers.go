@@ -71,10 +71,12 @@ type Handlers struct {
 	metrics *promMetrics
 	cop     *http.CrossOriginProtection
 	// Sign-in limits; see login.
-	loginByAddress     *throttle // attempts per client address (IPv6: /64)
-	loginByAccountHere *throttle // attempts per account from one address
-	loginFailures      *throttle // failures per account, from anywhere
-	loginSlow          *slowdown // pacing of an account past loginAccountSlowAfter
+	loginByAddress     *throttle     // attempts per client address (IPv6: /64)
+	loginByAccountHere *throttle     // attempts per account from one address
+	loginFailures      *throttle     // failures per account, from anywhere
+	loginSlow          *slowdown     // pacing of an account past loginAccountSlowAfter
+	bulk               chan struct{} // slots for exports over many meetings
+	bulkWait           time.Duration // how long a bulk export waits for a slot
 }
 
 // Sign-in limits. A window of loginWindow; an address may make
@@ -118,6 +120,8 @@ func New(store *models.Store, queue Queue, cfg Config, log *slog.Logger) *Handle
 		loginByAccountHere: newThrottle(loginPerAccountHere, loginWindow, cfg.Now),
 		loginFailures:      newThrottle(math.MaxInt, loginWindow, cfg.Now),
 		loginSlow:          newSlowdown(loginSlowInterval, cfg.Now),
+		bulk:               make(chan struct{}, maxBulkExports),
+		bulkWait:           bulkExportWait,
 	}
 }
 

@@ -100,3 +100,29 @@ func clip(s string) string {
 	}
 	return s[:n] + "…"
 }
+
+// maxBulkExports is how many exports over many meetings (/meetings.csv)
+// run at once; each reads every segment of its range, and a few of them in
+// parallel would slow every page. Others wait up to bulkExportWait, then
+// get 503 with a Retry-After.
+const (
+	maxBulkExports = 2
+	bulkExportWait = 30 * time.Second
+)
+
+// limitBulk admits a bulk export when one of the maxBulkExports slots is
+// free.
+func (h *Handlers) limitBulk(c *gin.Context) {
+	t := time.NewTimer(h.bulkWait)
+	defer t.Stop()
+	select {
+	case h.bulk <- struct{}{}:
+		defer func() { <-h.bulk }()
+		c.Next()
+	case <-t.C:
+		c.Header("Retry-After", "60")
+		h.fail(c, errStatus(http.StatusServiceUnavailable, "other large exports are running; try again in a minute", nil))
+	case <-c.Request.Context().Done():
+		c.Abort()
+	}
+}

@@ -131,3 +131,48 @@ func TestThrottleTableIsBounded(t *testing.T) {
 	ok, _, _ = th.take("victim-attacker")
 	assert.True(t, ok, "a window ends")
 }
+
+// Exports over many meetings run a few at a time; one more waits for a
+// slot and, if none frees up, is told to come back.
+func TestBulkExportsRunAFewAtATime(t *testing.T) {
+	h := New(nil, nil, Config{}, nil)
+	h.bulkWait = 200 * time.Millisecond
+	r := h.Router().(Router)
+	release := make(chan struct{})
+	started := make(chan struct{}, maxBulkExports)
+	r.GET("/test/bulk", h.limitBulk, func(c *gin.Context) {
+		started <- struct{}{}
+		<-release
+		c.String(http.StatusOK, "done")
+	})
+	srv := httptest.NewServer(r)
+	defer srv.Close()
+	codes := make(chan int, maxBulkExports)
+	for range maxBulkExports {
+		go func() {
+			res, err := http.Get(srv.URL + "/test/bulk")
+			if err != nil {
+				codes <- 0
+				return
+			}
+			res.Body.Close()
+			codes <- res.StatusCode
+		}()
+	}
+	for range maxBulkExports {
+		<-started
+	}
+	res, err := http.Get(srv.URL + "/test/bulk")
+	require.NoError(t, err)
+	res.Body.Close()
+	assert.Equal(t, http.StatusServiceUnavailable, res.StatusCode)
+	assert.Equal(t, "60", res.Header.Get("Retry-After"))
+	close(release)
+	for range maxBulkExports {
+		assert.Equal(t, http.StatusOK, <-codes)
+	}
+	res, err = http.Get(srv.URL + "/test/bulk") // a slot is free again
+	require.NoError(t, err)
+	res.Body.Close()
+	assert.Equal(t, http.StatusOK, res.StatusCode)
+}

@@ -20,21 +20,18 @@ const meetingsPageSize = 50
 // listMeetings shows the meetings list: newest first, filtered by ?q=,
 // ?host=, ?from= and ?to= (dates in the viewer's zone, both inclusive), paged
 // by keyset cursors ?before= and ?after=.
-func (h *Handlers) listMeetings(c *gin.Context) {
+func (h *Handlers) listMeetings(c *gin.Context) error {
 	u := currentUser(c)
 	loc, err := h.viewerZone(c, u)
 	if err != nil {
-		h.fail(c, err)
-		return
+		return err
 	}
 	f := models.MeetingFilter{Q: c.Query("q"), Host: c.Query("host"), Limit: meetingsPageSize}
 	if f.From, err = parseDate(c.Query("from"), loc, "from"); err != nil {
-		h.fail(c, err)
-		return
+		return err
 	}
 	if f.To, err = parseDate(c.Query("to"), loc, "to"); err != nil {
-		h.fail(c, err)
-		return
+		return err
 	}
 	if !f.To.IsZero() {
 		f.To = f.To.AddDate(0, 0, 1) // inclusive: up to the end of that day
@@ -43,20 +40,17 @@ func (h *Handlers) listMeetings(c *gin.Context) {
 		if v := c.Query(name); v != "" {
 			cur, err := models.ParseMeetingCursor(v)
 			if err != nil {
-				h.fail(c, errStatus(http.StatusBadRequest, "bad "+name+" cursor", err))
-				return
+				return errStatus(http.StatusBadRequest, "bad "+name+" cursor", err)
 			}
 			*dst = &cur
 		}
 	}
 	if f.Before != nil && f.After != nil {
-		h.fail(c, errStatus(http.StatusBadRequest, "give before or after, not both", nil))
-		return
+		return errStatus(http.StatusBadRequest, "give before or after, not both", nil)
 	}
 	page, err := h.store.ListMeetings(c.Request.Context(), f)
 	if err != nil {
-		h.fail(c, err)
-		return
+		return err
 	}
 
 	k := clock{loc: loc}
@@ -100,6 +94,7 @@ func (h *Handlers) listMeetings(c *gin.Context) {
 		p.Newest = link("", nil)
 	}
 	render(c, http.StatusOK, views.Meetings(p))
+	return nil
 }
 
 // parseDate reads a yyyy-mm-dd date as midnight in loc; "" is the zero time.
@@ -191,28 +186,24 @@ func sortAttendance(as []models.Attendance, key, dir string) {
 
 // showMeetingPage shows one meeting instance: summary, people, sessions,
 // timeline. ?sort= and ?dir= order the people; ?tz= picks the zone.
-func (h *Handlers) showMeetingPage(c *gin.Context) {
+func (h *Handlers) showMeetingPage(c *gin.Context) error {
 	u := currentUser(c)
 	id, err := parseID(c, "id")
 	if err != nil {
-		h.fail(c, err)
-		return
+		return err
 	}
 	loc, err := h.viewerZone(c, u)
 	if err != nil {
-		h.fail(c, err)
-		return
+		return err
 	}
 	ctx := c.Request.Context()
 	m, err := h.store.Meeting(ctx, id)
 	if err != nil {
-		h.fail(c, err)
-		return
+		return err
 	}
 	segs, err := h.store.SegmentsForPage(ctx, id)
 	if err != nil {
-		h.fail(c, err)
-		return
+		return err
 	}
 	sortKey, dir := c.DefaultQuery("sort", "first_join"), c.DefaultQuery("dir", "asc")
 	if dir != "desc" {
@@ -228,26 +219,22 @@ func (h *Handlers) showMeetingPage(c *gin.Context) {
 		p.Notice = "A fetch of this meeting is already queued."
 	}
 	render(c, http.StatusOK, views.Meeting(p))
+	return nil
 }
 
 // meetingPage computes the attendance of meeting m from segs and lays it
 // out for the page (everything but the layout frame).
 func (h *Handlers) meetingPage(m models.Meeting, segs []models.Segment, loc *time.Location, sortKey, dir, tz string) views.MeetingPage {
-	now := h.cfg.Now()
-	w := models.Window{Start: m.StartTime, End: m.EndTime, Now: now}
-	th := h.thresholds()
+	w, th := m.Window(h.cfg.Now()), h.thresholds()
 	as := models.ComputeAttendance(segs, w, th)
 	sum := models.Summarize(as)
 	sortAttendance(as, sortKey, dir)
 
-	end := now
-	if m.EndTime != nil {
-		end = *m.EndTime
-	}
+	end := w.Until()
 	k := clock{loc: loc, day: m.StartTime.In(loc).Format(fmtDay)}
 	p := views.MeetingPage{
 		ID: m.ID, Topic: m.Topic, Host: hostLabel(m),
-		Start: k.full(m.StartTime), End: k.full(end), Live: m.EndTime == nil,
+		Start: k.full(m.StartTime), End: k.full(end), Live: w.Live(),
 		Length:        duration(int64(end.Sub(m.StartTime) / time.Second)),
 		Status:        m.FetchStatus,
 		LastError:     statusReason(m),
@@ -265,7 +252,7 @@ func (h *Handlers) meetingPage(m models.Meeting, segs []models.Segment, loc *tim
 		Source:        m.Source,
 		Rows:          make([]views.PersonRow, len(as)),
 	}
-	if m.EndTime == nil {
+	if w.Live() {
 		p.Length += " so far"
 	}
 	for _, col := range personColumns {
@@ -317,7 +304,6 @@ func personRow(a models.Attendance, k clock, reasons reasonCache) views.PersonRo
 	if r.Name == "" {
 		r.Name = "(no name)"
 	}
-	var devices, locations, roles []string
 	for i, s := range a.Segments {
 		sr := views.SegmentRow{
 			Join: k.short(s.JoinTime), Duration: "—", Status: s.Status,
@@ -332,22 +318,10 @@ func personRow(a models.Attendance, k clock, reasons reasonCache) views.PersonRo
 			sr.Leave = views.Time{Text: "still in"}
 		}
 		r.Segments[i] = sr
-		if !sr.Waiting {
-			devices = appendNew(devices, s.Device)
-			locations = appendNew(locations, s.Location)
-			roles = appendNew(roles, s.Role)
-		}
 	}
-	r.Device, r.Location, r.Role = strings.Join(devices, ", "), strings.Join(locations, ", "), strings.Join(roles, ", ")
+	f := a.Facts()
+	r.Device, r.Location, r.Role = strings.Join(f.Devices, ", "), strings.Join(f.Locations, ", "), strings.Join(f.Roles, ", ")
 	return r
-}
-
-// appendNew appends v to vs unless it is empty or already there.
-func appendNew(vs []string, v string) []string {
-	if v = strings.TrimSpace(v); v == "" || slices.Contains(vs, v) {
-		return vs
-	}
-	return append(vs, v)
 }
 
 // reasonCache sanitizes each distinct raw leave reason of a page once: a
@@ -391,45 +365,43 @@ func personURL(key string) string { return "/people/" + url.PathEscape(key) }
 
 // refetchMeeting queues a new fetch of a meeting (admins only) and answers
 // 303 back to the meeting page, or to the queue view when the form says so.
-func (h *Handlers) refetchMeeting(c *gin.Context) {
+func (h *Handlers) refetchMeeting(c *gin.Context) error {
 	u := currentUser(c) // an admin: the route is in the admin group
 	id, err := parseID(c, "id")
 	if err != nil {
-		h.fail(c, err)
-		return
+		return err
 	}
 	ctx := c.Request.Context()
 	queued, err := h.queue.Refetch(ctx, id) // ErrNotFound for no such meeting
 	if err != nil {
-		h.fail(c, err)
-		return
+		return err
 	}
 	h.log.InfoContext(ctx, "refetch requested", "meeting_id", id, "queued", queued, "user_id", u.ID)
 	if c.PostForm("return") == "jobs" {
 		c.Redirect(http.StatusSeeOther, "/admin/jobs")
-		return
+		return nil
 	}
 	state := "queued"
 	if !queued {
 		state = "already"
 	}
 	c.Redirect(http.StatusSeeOther, meetingURL(id)+"?refetch="+state)
+	return nil
 }
 
 // deleteMeeting removes a meeting instance with its segments and webhook
 // events (an admin honouring a deletion request). A fetch still queued for
 // it finds nothing and stops.
-func (h *Handlers) deleteMeeting(c *gin.Context) {
+func (h *Handlers) deleteMeeting(c *gin.Context) error {
 	id, err := parseID(c, "id")
 	if err != nil {
-		h.fail(c, err)
-		return
+		return err
 	}
 	ctx := c.Request.Context()
 	if err := h.store.DeleteMeeting(ctx, id); err != nil {
-		h.fail(c, err)
-		return
+		return err
 	}
 	h.log.InfoContext(ctx, "meeting deleted", "meeting_id", id, "user_id", currentUser(c).ID)
 	c.Redirect(http.StatusSeeOther, "/meetings")
+	return nil
 }

@@ -25,13 +25,18 @@ import (
 	"rollcall/internal/testdb"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+// UpdateGolden is the package's one golden-file flag: go test ./handlers
+// -update rewrites testdata/ (pages and CSVs). Exported for the external
+// test package, which sees this file's names.
+var UpdateGolden = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 // pagesEnv is the handlers over a real SQLite file and a real queue (no
 // workers), served over loopback HTTP.
 type pagesEnv struct {
 	store *models.Store
-	srv   *httptest.Server
+	// db is the test's own connection to the store's database.
+	db  *testdb.DB
+	srv *httptest.Server
 	// handler serves requests as a signed-in admin, without the network
 	// (benchmarks).
 	handler http.Handler
@@ -46,14 +51,15 @@ const testRoleHeader = "X-Test-Role"
 func newPagesEnv(tb testing.TB) *pagesEnv {
 	tb.Helper()
 	ctx := context.Background()
-	store, err := models.Open(ctx, testdb.DSN(tb), nil)
+	dsn := testdb.DSN(tb)
+	store, err := models.Open(ctx, dsn, nil)
 	require.NoError(tb, err)
 	tb.Cleanup(func() { store.Close() })
 	require.NoError(tb, store.Migrate(ctx))
 	require.NoError(tb, jobs.Migrate(ctx, store, nil))
 	q, err := jobs.New(store, nil, jobs.Config{FetchDelay: time.Minute}, nil)
 	require.NoError(tb, err)
-	e := &pagesEnv{store: store, now: time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)}
+	e := &pagesEnv{store: store, db: testdb.Open(tb, dsn), now: time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)}
 	berlin, err := time.LoadLocation("Europe/Berlin")
 	require.NoError(tb, err)
 	h := New(store, q, Config{
@@ -326,7 +332,7 @@ func TestMeetingPageGolden(t *testing.T) {
 	// One tag per line, so that a failing comparison shows a readable diff.
 	body = strings.ReplaceAll(body, "><", ">\n<")
 	golden := filepath.Join("testdata", "meeting_page.golden.html")
-	if *update {
+	if *UpdateGolden {
 		require.NoError(t, os.WriteFile(golden, []byte(body), 0o644))
 	}
 	want, err := os.ReadFile(golden)
@@ -540,8 +546,7 @@ func TestAdminJobsAndRefetch(t *testing.T) {
 	m, err := e.store.Meeting(ctx, first.ID)
 	require.NoError(t, err)
 	assert.Equal(t, models.FetchPending, m.FetchStatus)
-	var queued int64
-	require.NoError(t, e.store.DB.Raw("SELECT COUNT(*) FROM river_job WHERE kind = ?", jobs.FetchParticipantsArgs{}.Kind()).Scan(&queued).Error)
+	queued := e.db.Count(t, "SELECT COUNT(*) FROM river_job WHERE kind = ?", jobs.FetchParticipantsArgs{}.Kind())
 	assert.Equal(t, int64(1), queued)
 
 	res = e.post(t, models.RoleAdmin, meetingURL(first.ID)+"/refetch", url.Values{"return": {"jobs"}})
@@ -656,4 +661,33 @@ func assertNoScript(t *testing.T, body string) {
 			}
 		}
 	}
+}
+
+// TestPersonAndSeriesAgreeOnMinutes: 60 s and 59 s over two instances are
+// 119 s, 2.0 minutes on the person page, the series page and series.csv
+// alike (the person page used to round down to 1.9).
+func TestPersonAndSeriesAgreeOnMinutes(t *testing.T) {
+	e := newPagesEnv(t)
+	week := 7 * 24 * time.Hour
+	for i, secs := range []time.Duration{60, 59} {
+		start := at("10:00").Add(time.Duration(i) * week)
+		s := seg("Ann", "ann@example.com", "", "10:00", "", "")
+		s.JoinTime, s.LeaveTime = start, ptr(start.Add(secs*time.Second))
+		e.addMeeting(t, models.MeetingEnded{
+			UUID: "round-" + itoa(i), MeetingNumber: 4242, Topic: "Rounding", StartTime: start, EndTime: ptr(start.Add(time.Hour)),
+		}, []models.Segment{s})
+	}
+	res, _, doc := e.get(t, models.RoleViewer, personURL("e:ann@example.com"))
+	require.Equal(t, http.StatusOK, res.StatusCode)
+	assert.Equal(t, "2.0", text(doc.Find(`[data-testid=total-minutes]`)), "person page")
+
+	res, _, doc = e.get(t, models.RoleViewer, "/series/4242")
+	require.Equal(t, http.StatusOK, res.StatusCode)
+	assert.Equal(t, "2.0", text(doc.Find(`[data-testid=series-person] [data-testid=total-minutes]`)), "series page")
+
+	res, body, _ := e.get(t, models.RoleViewer, "/series/4242.csv")
+	require.Equal(t, http.StatusOK, res.StatusCode)
+	lines := strings.Split(strings.TrimSpace(body), "\r\n")
+	require.Len(t, lines, 2)
+	assert.True(t, strings.HasSuffix(lines[1], ",1.0,1.0,2,0,119,2.0,1.7"), "series.csv: %s", lines[1])
 }

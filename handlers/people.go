@@ -15,42 +15,30 @@ import (
 const personMeetingLimit = 200
 
 // showPersonPage shows one person's attendance across meetings, found by
-// their person key (DESIGN.md §6). The route is a catch-all because keys
+// their person key (docs/ARCHITECTURE.md). The route is a catch-all because keys
 // may contain "/" (participant UUIDs do).
-func (h *Handlers) showPersonPage(c *gin.Context) {
+func (h *Handlers) showPersonPage(c *gin.Context) error {
 	u := currentUser(c)
 	key := strings.TrimPrefix(c.Param("key"), "/")
 	if key == "" {
-		h.fail(c, errStatus(http.StatusNotFound, "not found", nil))
-		return
+		return errStatus(http.StatusNotFound, "not found", nil)
 	}
 	loc, err := h.viewerZone(c, u)
 	if err != nil {
-		h.fail(c, err)
-		return
+		return err
 	}
 	pms, err := h.store.PersonMeetings(c.Request.Context(), key, personMeetingLimit)
 	if err != nil {
-		h.fail(c, err)
-		return
+		return err
 	}
-	th, now := h.thresholds(), h.cfg.Now()
+	ph := models.BuildPersonHistory(key, pms, h.cfg.Now(), h.thresholds())
 	k := clock{loc: loc}
-	p := views.PersonPage{Key: key}
-	var secs int64
-	for _, pm := range pms {
-		m := pm.Meeting
-		as := models.ComputeAttendance(pm.Segments, models.Window{Start: m.StartTime, End: m.EndTime, Now: now}, th)
-		if len(as) == 0 {
-			continue
-		}
-		a := as[0] // every segment has the same key: one person
-		if p.Name == "" && a.Name != "" {
-			p.Name = a.Name // the latest meeting's name
-		}
-		if p.Email == "" && a.Email != "" {
-			p.Email = a.Email
-		}
+	p := views.PersonPage{
+		Key: key, Name: ph.Name, Email: ph.Email,
+		TotalMinutes: oneDecimal(ph.Totals.Minutes()), PresentCount: ph.Totals.Present,
+	}
+	for _, pa := range ph.Meetings {
+		m, a := pa.Meeting, pa.Attendance
 		topic := m.Topic
 		if topic == "" {
 			topic = "(no topic)"
@@ -60,15 +48,11 @@ func (h *Handlers) showPersonPage(c *gin.Context) {
 			Minutes: oneDecimal(a.AttendedMinutes()), Percent: oneDecimal(a.PercentRounded()),
 			Sessions: a.Sessions, Late: a.Late, LeftEarly: a.LeftEarly, Present: a.Present,
 		})
-		secs += a.AttendedSeconds
-		if a.Present {
-			p.PresentCount++
-		}
 	}
-	p.TotalMinutes = oneDecimal(float64(secs/6) / 10)
 	if p.Name == "" {
 		p.Name = key
 	}
 	p.Page = h.frame(c, u, p.Name, "meetings", loc.String())
 	render(c, http.StatusOK, views.Person(p))
+	return nil
 }

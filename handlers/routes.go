@@ -41,23 +41,23 @@ func (h *Handlers) Router() http.Handler {
 
 	// Pages (signed in).
 	pages := ui.Group("", h.signedIn)
-	pages.GET("/meetings", h.listMeetings)
-	pages.GET("/meetings/:id", h.showMeetingPage)
+	pages.GET("/meetings", h.route(h.listMeetings))
+	pages.GET("/meetings/:id", h.route(h.showMeetingPage))
 	// CSV downloads (export_*.go); /series/:number.csv is served by
 	// showSeriesPage, which hands it to exportSeries.
-	pages.GET("/meetings.csv", h.exportMeetings)
-	pages.GET("/meetings/:id/attendance.csv", h.exportAttendance)
-	pages.GET("/meetings/:id/sessions.csv", h.exportSessions)
-	pages.GET("/series/:number", h.showSeriesPage)
-	pages.GET("/people/*key", h.showPersonPage)
+	pages.GET("/meetings.csv", h.limitBulk, h.route(h.exportMeetings))
+	pages.GET("/meetings/:id/attendance.csv", h.route(h.exportAttendance))
+	pages.GET("/meetings/:id/sessions.csv", h.route(h.exportSessions))
+	pages.GET("/series/:number", h.route(h.showSeriesPage))
+	pages.GET("/people/*key", h.route(h.showPersonPage))
 	pages.GET("/settings", h.route(h.showSettingsPage))
 	pages.POST("/settings", h.route(h.saveSettings))
 	pages.POST("/settings/password", h.route(h.changePassword))
 
 	// Admin.
 	admin := pages.Group("", h.adminOnly)
-	admin.POST("/meetings/:id/refetch", h.refetchMeeting)
-	admin.POST("/meetings/:id/delete", h.deleteMeeting)
+	admin.POST("/meetings/:id/refetch", h.route(h.refetchMeeting))
+	admin.POST("/meetings/:id/delete", h.route(h.deleteMeeting))
 	admin.GET("/admin/jobs", h.route(h.showJobsPage))
 	admin.GET("/admin/coverage", h.route(h.showCoveragePage))
 	admin.GET("/admin/users", h.route(h.showUsersPage))

@@ -1,10 +1,7 @@
 package handlers
 
 import (
-	"cmp"
-	"math"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -22,30 +19,26 @@ const seriesInstanceLimit = 60
 // showSeriesPage shows the people × instances matrix of a recurring
 // meeting: each person's attended minutes and % per instance, present or
 // not, and their totals.
-func (h *Handlers) showSeriesPage(c *gin.Context) {
+func (h *Handlers) showSeriesPage(c *gin.Context) error {
 	// /series/:number.csv arrives here too: Gin cannot register it beside
 	// /series/:number, so the CSV export (export_series.go) is dispatched
 	// from the page's handler.
 	if number, ok := strings.CutSuffix(c.Param("number"), ".csv"); ok {
-		h.exportSeries(c, number)
-		return
+		return h.exportSeries(c, number)
 	}
 	u := currentUser(c)
 	number, err := strconv.ParseInt(c.Param("number"), 10, 64)
 	if err != nil {
-		h.fail(c, errStatus(http.StatusNotFound, "not found", err))
-		return
+		return errStatus(http.StatusNotFound, "not found", err)
 	}
 	loc, err := h.viewerZone(c, u)
 	if err != nil {
-		h.fail(c, err)
-		return
+		return err
 	}
 	ctx := c.Request.Context()
 	ms, err := h.store.SeriesInstances(ctx, number, seriesInstanceLimit)
 	if err != nil {
-		h.fail(c, err)
-		return
+		return err
 	}
 	ids := make([]uint64, len(ms))
 	for i, m := range ms {
@@ -53,85 +46,51 @@ func (h *Handlers) showSeriesPage(c *gin.Context) {
 	}
 	segs, err := h.store.SegmentsOf(ctx, ids)
 	if err != nil {
-		h.fail(c, err)
-		return
+		return err
 	}
-	p := h.seriesPage(ms, segs, loc)
+	p := h.seriesPage(number, ms, segs, loc)
 	p.Number = number
 	p.Truncated = len(ms) == seriesInstanceLimit
 	p.Page = h.frame(c, u, p.Topic+" (series)", "meetings", loc.String())
 	render(c, http.StatusOK, views.Series(p))
+	return nil
 }
 
-// seriesPage computes every instance's attendance and lays out the matrix.
-// People are rows, by name; a person's row uses their latest name and email.
-// Averages count an instance the person missed as 0 %.
-func (h *Handlers) seriesPage(ms []models.Meeting, segs map[uint64][]models.Segment, loc *time.Location) views.SeriesPage {
-	th, now := h.thresholds(), h.cfg.Now()
+// seriesPage lays out the series matrix (models.BuildSeries) for the page.
+// A person without a name shows as "(no name)".
+func (h *Handlers) seriesPage(number int64, ms []models.Meeting, segs map[uint64][]models.Segment, loc *time.Location) views.SeriesPage {
+	sr := models.BuildSeries(number, ms, segs, h.cfg.Now(), h.thresholds())
 	k := clock{loc: loc}
-	p := views.SeriesPage{Instances: make([]views.SeriesInstance, len(ms))}
-	type row struct {
-		name, email string
-		cells       []views.SeriesCell
-		secs        int64
-		pct         float64
-		present     int
-		attended    int
+	p := views.SeriesPage{
+		Topic:     sr.Topic,
+		Instances: make([]views.SeriesInstance, len(ms)),
+		People:    make([]views.SeriesPerson, len(sr.People)),
 	}
-	rows := map[string]*row{}
 	for i, m := range ms {
-		if m.Topic != "" {
-			p.Topic = m.Topic // the latest instance's topic
-		}
 		p.Instances[i] = views.SeriesInstance{
 			URL: meetingURL(m.ID), Start: k.full(m.StartTime), Short: m.StartTime.In(loc).Format("Jan 2"),
 		}
-		as := models.ComputeAttendance(segs[m.ID], models.Window{Start: m.StartTime, End: m.EndTime, Now: now}, th)
-		for _, a := range as {
-			r := rows[a.Key]
-			if r == nil {
-				r = &row{cells: make([]views.SeriesCell, len(ms))}
-				rows[a.Key] = r
-			}
-			if a.Name != "" {
-				r.name = a.Name
-			}
-			if a.Email != "" {
-				r.email = a.Email
-			}
-			r.cells[i] = views.SeriesCell{
-				Attended: true, Minutes: oneDecimal(a.AttendedMinutes()),
-				Percent: oneDecimal(a.PercentRounded()), Present: a.Present,
-			}
-			r.secs += a.AttendedSeconds
-			r.pct += a.Percent
-			r.attended++
-			if a.Present {
-				r.present++
-			}
-		}
 	}
-	for key, r := range rows {
-		name := r.name
+	for i, r := range sr.People {
+		name := r.Name
 		if name == "" {
 			name = "(no name)"
 		}
-		p.People = append(p.People, views.SeriesPerson{
-			Key: key, URL: personURL(key), Name: name, Email: r.email, Cells: r.cells,
-			TotalMinutes:  oneDecimal(math.Round(float64(r.secs)/6) / 10), // as AttendedMinutes and the CSV round
-			PresentCount:  r.present,
-			AttendedCount: r.attended,
-			AvgPercent:    oneDecimal(r.pct / float64(len(ms))),
-		})
-	}
-	slices.SortFunc(p.People, func(a, b views.SeriesPerson) int {
-		if c := cmp.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)); c != 0 {
-			return c
+		cells := make([]views.SeriesCell, len(r.Cells))
+		for j, c := range r.Cells {
+			if c.Attended {
+				cells[j] = views.SeriesCell{
+					Attended: true, Minutes: oneDecimal(c.Minutes()), Percent: oneDecimal(c.PercentRounded()), Present: c.Present,
+				}
+			}
 		}
-		return cmp.Compare(a.Key, b.Key)
-	})
-	if p.Topic == "" {
-		p.Topic = "Meeting " + strconv.FormatInt(ms[len(ms)-1].MeetingNumber, 10)
+		p.People[i] = views.SeriesPerson{
+			Key: r.Key, URL: personURL(r.Key), Name: name, Email: r.Email, Cells: cells,
+			TotalMinutes:  oneDecimal(r.Totals.Minutes()),
+			PresentCount:  r.Totals.Present,
+			AttendedCount: r.Totals.Attended,
+			AvgPercent:    oneDecimal(r.Totals.AveragePercent()),
+		}
 	}
 	return p
 }

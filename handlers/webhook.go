@@ -19,7 +19,7 @@ import (
 // MaxWebhookBody is the largest webhook body accepted (1 MiB).
 const MaxWebhookBody = 1 << 20
 
-// receiveZoomWebhook answers Zoom's webhooks (DESIGN.md §5): 413 over 1 MiB,
+// receiveZoomWebhook answers Zoom's webhooks (docs/ARCHITECTURE.md): 413 over 1 MiB,
 // 401 unless the signature and timestamp verify, 400 for a verified body that
 // is not an event, the url_validation answer, and 200 once a verified event
 // is stored — or 503 when it could not be stored, so that Zoom redelivers.

@@ -29,8 +29,10 @@ const secret = "webhook-secret-token"
 // workers: intake only), served over loopback HTTP.
 type env struct {
 	store *models.Store
-	srv   *httptest.Server
-	now   time.Time
+	// db is the test's own connection to the store's database.
+	db  *testdb.DB
+	srv *httptest.Server
+	now time.Time
 }
 
 func newEnv(t testing.TB) *env {
@@ -56,14 +58,15 @@ func newEnvWith(t testing.TB, o envOptions) (*env, http.Handler) {
 		o.webhookTimeout = 500 * time.Millisecond
 	}
 	ctx := context.Background()
-	store, err := models.Open(ctx, testdb.DSN(t), o.log)
+	dsn := testdb.DSN(t)
+	store, err := models.Open(ctx, dsn, o.log)
 	require.NoError(t, err)
 	t.Cleanup(func() { store.Close() })
 	require.NoError(t, store.Migrate(ctx))
 	require.NoError(t, jobs.Migrate(ctx, store, o.log))
 	q, err := jobs.New(store, nil, jobs.Config{FetchDelay: time.Minute}, o.log)
 	require.NoError(t, err)
-	e := &env{store: store, now: time.Now()}
+	e := &env{store: store, db: testdb.Open(t, dsn), now: time.Now()}
 	h := handlers.New(store, q, handlers.Config{
 		WebhookSecret:  secret,
 		WebhookTimeout: o.webhookTimeout,
@@ -102,10 +105,9 @@ func signed(body []byte, ts time.Time, key string) http.Header {
 
 func (e *env) counts(t *testing.T) (meetings, events, jobs int64) {
 	t.Helper()
-	require.NoError(t, e.store.DB.Model(&models.Meeting{}).Count(&meetings).Error)
-	require.NoError(t, e.store.DB.Model(&models.WebhookEvent{}).Count(&events).Error)
-	require.NoError(t, e.store.DB.Raw("SELECT COUNT(*) FROM river_job").Scan(&jobs).Error)
-	return
+	return e.db.Count(t, "SELECT COUNT(*) FROM meetings"),
+		e.db.Count(t, "SELECT COUNT(*) FROM webhook_events"),
+		e.db.Count(t, "SELECT COUNT(*) FROM river_job")
 }
 
 const endedBody = `{"event":"meeting.ended","event_ts":1739923528123,"payload":{"account_id":"acct",` +
@@ -240,11 +242,11 @@ func TestWebhookAnswers503WhenTheDatabaseCannotStore(t *testing.T) {
 	e := newEnv(t)
 	// Another writer holds the lock the webhook needs past its timeout:
 	// SQLite's write lock, or on PostgreSQL a lock on the events table.
-	conn, err := e.store.QueueSQL.Conn(context.Background())
+	conn, err := e.db.Conn(context.Background())
 	require.NoError(t, err)
 	defer conn.Close()
 	lock, unlock := "BEGIN IMMEDIATE", "ROLLBACK"
-	if e.store.Dialect == models.DialectPostgres {
+	if e.store.Dialect() == models.DialectPostgres {
 		lock = "BEGIN; LOCK TABLE webhook_events IN ACCESS EXCLUSIVE MODE"
 	}
 	_, err = conn.ExecContext(context.Background(), lock)

@@ -93,11 +93,11 @@ func (e *discoverEnv) requireFetches(t *testing.T, want int) {
 	for i := range expect {
 		expect[i] = rivertest.ExpectedJob{Args: FetchParticipantsArgs{}}
 	}
-	switch e.store.Dialect {
+	switch dialect, pool := e.store.QueuePool(); dialect {
 	case models.DialectSQLite:
-		rivertest.RequireManyInserted(ctx, t, riversqlite.New(e.store.QueueSQL), expect)
+		rivertest.RequireManyInserted(ctx, t, riversqlite.New(pool), expect)
 	default:
-		rivertest.RequireManyInserted(ctx, t, riverdatabasesql.New(e.store.QueueSQL), expect)
+		rivertest.RequireManyInserted(ctx, t, riverdatabasesql.New(pool), expect)
 	}
 }
 

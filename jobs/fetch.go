@@ -122,7 +122,7 @@ func (w *FetchWorker) save(ctx context.Context, job *river.Job[FetchParticipants
 			return err
 		}
 		var err error
-		switch tx.Dialect {
+		switch tx.Dialect() {
 		case models.DialectSQLite:
 			_, err = river.JobCompleteTx[*riversqlite.Driver](ctx, tx.SQLTx(), job)
 		default:

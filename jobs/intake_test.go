@@ -74,9 +74,7 @@ func TestAcceptGroupCommitsConcurrentDeliveries(t *testing.T) {
 	for n := -10; n < events; n++ {
 		assert.Equal(t, 1, news[n], "event %d is new for exactly one delivery", n)
 	}
-	var stored int64
-	require.NoError(t, e.store.DB.Raw("SELECT COUNT(*) FROM webhook_events").Scan(&stored).Error)
-	assert.Equal(t, int64(events+10), stored)
+	assert.Equal(t, int64(events+10), e.db.Count(t, "SELECT COUNT(*) FROM webhook_events"))
 	counts, err := q.JobCounts(ctx)
 	require.NoError(t, err)
 	var jobs int64
@@ -116,9 +114,7 @@ func TestAcceptOneBadEventFailsAlone(t *testing.T) {
 		assert.NoError(t, errs[i], i)
 	}
 	assert.ErrorContains(t, errs[40], "without a meeting uuid")
-	var stored int64
-	require.NoError(t, e.store.DB.Raw("SELECT COUNT(*) FROM webhook_events").Scan(&stored).Error)
-	assert.Equal(t, int64(40), stored)
+	assert.Equal(t, int64(40), e.db.Count(t, "SELECT COUNT(*) FROM webhook_events"))
 }
 
 // A delivery whose caller gave up before its turn is not stored, and says so.

@@ -105,6 +105,7 @@ func (f *fakeZoom) PastMeeting(ctx context.Context, uuid string) (zoom.PastMeeti
 // ROLLCALL_TEST_POSTGRES), a fake Zoom and a clock.
 type testEnv struct {
 	store *models.Store
+	db    *testdb.DB // the test's own connection, for checks
 	zoom  *fakeZoom
 	clock *testClock
 	cfg   Config
@@ -117,12 +118,13 @@ var start = time.Date(2026, time.March, 2, 15, 0, 0, 0, time.UTC)
 func newTestEnv(t *testing.T, cfg Config) *testEnv {
 	t.Helper()
 	ctx := context.Background()
-	store, err := models.Open(ctx, testdb.DSN(t), nil)
+	dsn := testdb.DSN(t)
+	store, err := models.Open(ctx, dsn, nil)
 	require.NoError(t, err)
 	t.Cleanup(func() { store.Close() })
 	require.NoError(t, store.Migrate(ctx))
 	require.NoError(t, Migrate(ctx, store, nil))
-	e := &testEnv{store: store, clock: &testClock{now: start}, zoom: &fakeZoom{
+	e := &testEnv{store: store, db: testdb.Open(t, dsn), clock: &testClock{now: start}, zoom: &fakeZoom{
 		past: zoom.PastMeeting{HostID: "host-1", UserName: "Ada Host", UserEmail: "ada@example.com", Topic: "Weekly sync", Type: 2},
 	}}
 	cfg.Now = e.clock.Now
@@ -227,11 +229,11 @@ func (e *testEnv) requireFetchQueued(t *testing.T, m models.Meeting, opts *river
 	t.Helper()
 	ctx := context.Background()
 	var job *river.Job[FetchParticipantsArgs]
-	switch e.store.Dialect {
+	switch dialect, pool := e.store.QueuePool(); dialect {
 	case models.DialectSQLite:
-		job = rivertest.RequireInserted(ctx, t, riversqlite.New(e.store.QueueSQL), FetchParticipantsArgs{}, opts)
+		job = rivertest.RequireInserted(ctx, t, riversqlite.New(pool), FetchParticipantsArgs{}, opts)
 	default:
-		job = rivertest.RequireInserted(ctx, t, riverdatabasesql.New(e.store.QueueSQL), FetchParticipantsArgs{}, opts)
+		job = rivertest.RequireInserted(ctx, t, riverdatabasesql.New(pool), FetchParticipantsArgs{}, opts)
 	}
 	require.Equal(t, FetchParticipantsArgs{MeetingID: m.ID, UUID: m.UUID}, job.Args)
 	return job
@@ -241,10 +243,10 @@ func (e *testEnv) requireFetchQueued(t *testing.T, m models.Meeting, opts *river
 func (e *testEnv) requireNoFetchQueued(t *testing.T) {
 	t.Helper()
 	ctx := context.Background()
-	switch e.store.Dialect {
+	switch dialect, pool := e.store.QueuePool(); dialect {
 	case models.DialectSQLite:
-		rivertest.RequireNotInserted(ctx, t, riversqlite.New(e.store.QueueSQL), FetchParticipantsArgs{}, nil)
+		rivertest.RequireNotInserted(ctx, t, riversqlite.New(pool), FetchParticipantsArgs{}, nil)
 	default:
-		rivertest.RequireNotInserted(ctx, t, riverdatabasesql.New(e.store.QueueSQL), FetchParticipantsArgs{}, nil)
+		rivertest.RequireNotInserted(ctx, t, riverdatabasesql.New(pool), FetchParticipantsArgs{}, nil)
 	}
 }

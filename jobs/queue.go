@@ -106,13 +106,14 @@ type Queue struct {
 }
 
 func driverFor(store *models.Store) (riverdriver.Driver[*sql.Tx], error) {
-	switch store.Dialect {
+	dialect, pool := store.QueuePool()
+	switch dialect {
 	case models.DialectSQLite:
-		return riversqlite.New(store.QueueSQL), nil
+		return riversqlite.New(pool), nil
 	case models.DialectPostgres:
-		return riverdatabasesql.New(store.QueueSQL), nil
+		return riverdatabasesql.New(pool), nil
 	default:
-		return nil, fmt.Errorf("jobs: no queue driver for %s", store.Dialect)
+		return nil, fmt.Errorf("jobs: no queue driver for %s", dialect)
 	}
 }
 
@@ -268,7 +269,8 @@ func (q *Queue) Refetch(ctx context.Context, id uint64) (queued bool, err error)
 // scheduled, running, retryable, completed, ...); states without jobs are
 // absent.
 func (q *Queue) JobCounts(ctx context.Context) (map[string]int64, error) {
-	rows, err := q.store.SQL.QueryContext(ctx, "SELECT state, COUNT(*) FROM river_job GROUP BY state")
+	_, pool := q.store.QueuePool()
+	rows, err := pool.QueryContext(ctx, "SELECT state, COUNT(*) FROM river_job GROUP BY state")
 	if err != nil {
 		return nil, fmt.Errorf("jobs: count jobs by state: %w", err)
 	}

@@ -13,7 +13,7 @@ import (
 const StatusWaitingRoom = "in_waiting_room"
 
 // Thresholds are the managers' settings for late, left early and present
-// (DESIGN.md §3, ROLLCALL_LATE_AFTER, ROLLCALL_EARLY_BEFORE and
+// (docs/ARCHITECTURE.md, ROLLCALL_LATE_AFTER, ROLLCALL_EARLY_BEFORE and
 // ROLLCALL_PRESENT_PERCENT).
 type Thresholds struct {
 	// LateAfter: a first join later than start + LateAfter is late.
@@ -49,7 +49,7 @@ func (w Window) end() time.Time {
 }
 
 // Attendance is one person's attendance in one meeting instance, computed
-// by ComputeAttendance following DESIGN.md §6.
+// by ComputeAttendance following docs/ARCHITECTURE.md.
 type Attendance struct {
 	// Key is the person key (Segment.PersonKey, or Segment.Key when unset).
 	Key string
@@ -72,7 +72,7 @@ type Attendance struct {
 	// Sessions is the number of in-meeting segments, including those wholly
 	// outside the window.
 	Sessions int
-	// Late, LeftEarly and Present are the statuses of DESIGN.md §6 under the
+	// Late, LeftEarly and Present are the statuses of docs/ARCHITECTURE.md under the
 	// Thresholds given. A person with no in-meeting segment is none of them;
 	// a person still in a live meeting has not left early.
 	Late, LeftEarly, Present bool
@@ -86,20 +86,16 @@ type Attendance struct {
 	Segments []Segment
 }
 
-// AttendedMinutes returns the attended time in minutes (seconds ÷ 60)
-// rounded to one decimal, halves away from zero.
-func (a Attendance) AttendedMinutes() float64 {
-	return math.Round(float64(a.AttendedSeconds)/6) / 10
-}
+// AttendedMinutes returns the attended time in minutes, rounded as
+// Minutes.
+func (a Attendance) AttendedMinutes() float64 { return Minutes(a.AttendedSeconds) }
 
 // PercentRounded returns Percent rounded to one decimal, halves away from
 // zero. Present is decided on Percent, not on this value.
-func (a Attendance) PercentRounded() float64 {
-	return math.Round(a.Percent*10) / 10
-}
+func (a Attendance) PercentRounded() float64 { return roundTenth(a.Percent) }
 
 // ComputeAttendance groups segs by person and computes each person's
-// attendance in window w under thresholds th, following DESIGN.md §6. A
+// attendance in window w under thresholds th, following docs/ARCHITECTURE.md. A
 // segment is grouped by its PersonKey field, or by Segment.Key when that is
 // empty. Segments with status "in_waiting_room" do not count as time or
 // sessions, but a person seen only there is still listed (0 s, 0 sessions).

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 )
 
@@ -40,7 +41,7 @@ type CoverageRun struct {
 func (s *Store) RecordCoverageRun(ctx context.Context, run *CoverageRun) error {
 	run.StartedAt, run.FinishedAt = run.StartedAt.UTC(), run.FinishedAt.UTC()
 	run.WindowFrom, run.WindowTo = run.WindowFrom.UTC(), run.WindowTo.UTC()
-	if err := s.DB.WithContext(ctx).Create(run).Error; err != nil {
+	if err := s.write(ctx, func(db *gorm.DB) error { return db.Create(run).Error }); err != nil {
 		return fmt.Errorf("models: record coverage run: %w", err)
 	}
 	return nil
@@ -49,7 +50,7 @@ func (s *Store) RecordCoverageRun(ctx context.Context, run *CoverageRun) error {
 // CoverageRuns returns the latest limit sweeps and backfills, newest first.
 func (s *Store) CoverageRuns(ctx context.Context, limit int) ([]CoverageRun, error) {
 	var runs []CoverageRun
-	err := s.DB.WithContext(ctx).Order("started_at DESC, id DESC").Limit(limit).Find(&runs).Error
+	err := s.db.WithContext(ctx).Order("started_at DESC, id DESC").Limit(limit).Find(&runs).Error
 	if err != nil {
 		return nil, fmt.Errorf("models: coverage runs: %w", err)
 	}
@@ -61,7 +62,7 @@ func (s *Store) CoverageRuns(ctx context.Context, limit int) ([]CoverageRun, err
 // start first.
 func (s *Store) MissedWebhookMeetings(ctx context.Context, limit int) ([]Meeting, error) {
 	var ms []Meeting
-	err := s.DB.WithContext(ctx).Where("arrived_via IN ?", []string{ArrivedSweep, ArrivedBackfill}).
+	err := s.db.WithContext(ctx).Where("arrived_via IN ?", []string{ArrivedSweep, ArrivedBackfill}).
 		Order("start_time DESC, id DESC").Limit(limit).Find(&ms).Error
 	if err != nil {
 		return nil, fmt.Errorf("models: meetings without a webhook: %w", err)
@@ -74,7 +75,7 @@ func (s *Store) StoredUUIDs(ctx context.Context, uuids []string) (map[string]boo
 	out := make(map[string]bool, len(uuids))
 	for start := 0; start < len(uuids); start += 500 {
 		var got []string
-		err := s.DB.WithContext(ctx).Model(&Meeting{}).
+		err := s.db.WithContext(ctx).Model(&Meeting{}).
 			Where("uuid IN ?", uuids[start:min(start+500, len(uuids))]).Pluck("uuid", &got).Error
 		if err != nil {
 			return nil, fmt.Errorf("models: stored meetings: %w", err)
@@ -110,17 +111,21 @@ func (s *Store) InsertDiscovered(ctx context.Context, d Discovered) (m Meeting, 
 		end := d.EndTime.UTC()
 		m.EndTime = &end
 	}
-	db := s.DB.WithContext(ctx)
-	res := db.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "uuid"}}, DoNothing: true}).Create(&m)
-	if res.Error != nil {
-		return Meeting{}, false, fmt.Errorf("models: insert discovered meeting %s: %w", d.UUID, res.Error)
+	err = s.Tx(ctx, func(tx *Tx) error {
+		db := tx.db.WithContext(ctx)
+		res := db.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "uuid"}}, DoNothing: true}).Create(&m)
+		if res.Error != nil || res.RowsAffected == 0 {
+			return res.Error
+		}
+		inserted = true
+		return db.Exec("UPDATE meetings SET arrived_via = ? WHERE id = ?", d.Via, m.ID).Error
+	})
+	if err != nil {
+		return Meeting{}, false, fmt.Errorf("models: insert discovered meeting %s: %w", d.UUID, err)
 	}
-	if res.RowsAffected == 0 {
+	if !inserted {
 		m, err = s.MeetingByUUID(ctx, m.UUID)
 		return m, false, err
-	}
-	if err := db.Exec("UPDATE meetings SET arrived_via = ? WHERE id = ?", d.Via, m.ID).Error; err != nil {
-		return Meeting{}, false, fmt.Errorf("models: insert discovered meeting %s: %w", d.UUID, err)
 	}
 	m.ArrivedVia = d.Via
 	return m, true, nil

@@ -46,7 +46,7 @@ type SegmentRows struct {
 // not grow with the number of rows. A meeting with no segments gives an
 // empty cursor, not ErrNotFound.
 func (s *Store) ExportSegments(ctx context.Context, id uint64) (*SegmentRows, error) {
-	rows, err := s.DB.WithContext(ctx).Raw("SELECT "+exportSegmentColumns+
+	rows, err := s.db.WithContext(ctx).Raw("SELECT "+exportSegmentColumns+
 		" FROM segments WHERE meeting_id = ? ORDER BY join_time, name, seq, id", id).Rows()
 	if err != nil {
 		return nil, fmt.Errorf("models: export segments of meeting %d: %w", id, err)
@@ -114,12 +114,12 @@ func (s *Store) SegmentRawKeys(ctx context.Context, id uint64) ([]string, error)
 	// row before DISTINCT, three times slower than sorting the few here.
 	query := "SELECT DISTINCT j.key FROM segments AS sg, " +
 		"json_each(CASE WHEN json_valid(sg.raw) THEN sg.raw ELSE '{}' END) AS j WHERE sg.meeting_id = ?"
-	if s.Dialect == DialectPostgres {
+	if s.dialect == DialectPostgres {
 		// json, not jsonb: jsonb refuses the \u0000 escapes Zoom's text may hold.
 		query = "SELECT DISTINCT json_object_keys(raw::json) FROM segments " +
 			"WHERE meeting_id = ? AND json_typeof(raw::json) = 'object'"
 	}
-	rows, err := s.DB.WithContext(ctx).Raw(query, id).Rows()
+	rows, err := s.db.WithContext(ctx).Raw(query, id).Rows()
 	if err != nil {
 		return nil, fmt.Errorf("models: raw keys of meeting %d: %w", id, err)
 	}
@@ -193,7 +193,7 @@ func (r *MeetingRows) Next() bool {
 	if r.done {
 		return false
 	}
-	q := r.store.DB.WithContext(r.ctx).Model(&Meeting{}).Select(listColumns)
+	q := r.store.db.WithContext(r.ctx).Model(&Meeting{}).Select(listColumns)
 	if !r.from.IsZero() {
 		q = q.Where("start_time >= ?", r.from)
 	}

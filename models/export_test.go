@@ -167,8 +167,8 @@ func TestExportMeetingsReadsSegmentsInGroups(t *testing.T) {
 		}))
 	}
 	var queries atomic.Int64
-	require.NoError(t, s.DB.Callback().Query().Before("gorm:query").Register("count_queries", func(*gorm.DB) { queries.Add(1) }))
-	defer s.DB.Callback().Query().Remove("count_queries")
+	require.NoError(t, s.db.Callback().Query().Before("gorm:query").Register("count_queries", func(*gorm.DB) { queries.Add(1) }))
+	defer s.db.Callback().Query().Remove("count_queries")
 
 	rows := s.ExportMeetings(ctx, time.Time{}, time.Time{})
 	seen := 0

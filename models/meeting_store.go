@@ -9,8 +9,6 @@ import (
 	"gorm.io/gorm/clause"
 )
 
-func gormExpr(sql string, args ...any) clause.Expr { return gorm.Expr(sql, args...) }
-
 // MeetingEnded is what a meeting.ended (or webinar.ended) webhook tells about
 // a meeting instance.
 type MeetingEnded struct {
@@ -47,15 +45,16 @@ func (s *Store) UpsertEndedMeeting(ctx context.Context, e MeetingEnded) (Meeting
 		end := e.EndTime.UTC()
 		m.EndTime = &end
 	}
-	db := s.DB.WithContext(ctx)
-	err := db.Clauses(clause.OnConflict{
-		Columns: []clause.Column{{Name: "uuid"}},
-		DoUpdates: clause.Assignments(map[string]any{
-			"end_time":   gormExpr("COALESCE(meetings.end_time, excluded.end_time)"),
-			"topic":      gormExpr("CASE WHEN meetings.topic = '' THEN excluded.topic ELSE meetings.topic END"),
-			"updated_at": time.Now().UTC(),
-		}),
-	}, clause.Returning{}).Create(&m).Error // the stored row, inserted or updated, comes back
+	err := s.write(ctx, func(db *gorm.DB) error {
+		return db.Clauses(clause.OnConflict{
+			Columns: []clause.Column{{Name: "uuid"}},
+			DoUpdates: clause.Assignments(map[string]any{
+				"end_time":   gorm.Expr("COALESCE(meetings.end_time, excluded.end_time)"),
+				"topic":      gorm.Expr("CASE WHEN meetings.topic = '' THEN excluded.topic ELSE meetings.topic END"),
+				"updated_at": time.Now().UTC(),
+			}),
+		}, clause.Returning{}).Create(&m).Error // the stored row, inserted or updated, comes back
+	})
 	if err != nil {
 		return Meeting{}, fmt.Errorf("models: upsert meeting %s: %w", e.UUID, err)
 	}
@@ -65,7 +64,7 @@ func (s *Store) UpsertEndedMeeting(ctx context.Context, e MeetingEnded) (Meeting
 // MeetingByUUID returns the meeting instance with the Zoom UUID uuid.
 func (s *Store) MeetingByUUID(ctx context.Context, uuid string) (Meeting, error) {
 	var m Meeting
-	err := s.DB.WithContext(ctx).Where("uuid = ?", uuid).Take(&m).Error
+	err := s.db.WithContext(ctx).Where("uuid = ?", uuid).Take(&m).Error
 	if err != nil {
 		return Meeting{}, notFound(err, "meeting "+uuid)
 	}
@@ -75,7 +74,7 @@ func (s *Store) MeetingByUUID(ctx context.Context, uuid string) (Meeting, error)
 // Meeting returns the meeting instance with rollcall's id.
 func (s *Store) Meeting(ctx context.Context, id uint64) (Meeting, error) {
 	var m Meeting
-	err := s.DB.WithContext(ctx).Take(&m, id).Error
+	err := s.db.WithContext(ctx).Take(&m, id).Error
 	if err != nil {
 		return Meeting{}, notFound(err, fmt.Sprintf("meeting %d", id))
 	}
@@ -121,7 +120,9 @@ func (s *Store) FillMeetingDetails(ctx context.Context, id uint64, d MeetingDeta
 	if len(upd) == 0 {
 		return nil
 	}
-	err = s.DB.WithContext(ctx).Model(&Meeting{}).Where("id = ?", id).Updates(upd).Error
+	err = s.write(ctx, func(db *gorm.DB) error {
+		return db.Model(&Meeting{}).Where("id = ?", id).Updates(upd).Error
+	})
 	if err != nil {
 		return fmt.Errorf("models: fill meeting %d: %w", id, err)
 	}
@@ -130,10 +131,12 @@ func (s *Store) FillMeetingDetails(ctx context.Context, id uint64, d MeetingDeta
 
 // MarkFetching records that a worker started fetching meeting id.
 func (s *Store) MarkFetching(ctx context.Context, id uint64) error {
-	err := s.DB.WithContext(ctx).Model(&Meeting{}).Where("id = ?", id).Updates(map[string]any{
-		"fetch_status":   FetchFetching,
-		"fetch_attempts": gormExpr("fetch_attempts + 1"),
-	}).Error
+	err := s.write(ctx, func(db *gorm.DB) error {
+		return db.Model(&Meeting{}).Where("id = ?", id).Updates(map[string]any{
+			"fetch_status":   FetchFetching,
+			"fetch_attempts": gorm.Expr("fetch_attempts + 1"),
+		}).Error
+	})
 	if err != nil {
 		return fmt.Errorf("models: mark meeting %d fetching: %w", id, err)
 	}
@@ -143,10 +146,12 @@ func (s *Store) MarkFetching(ctx context.Context, id uint64) error {
 // MarkPending puts meeting id back to pending, keeping why in LastError (a
 // snooze or a retry: the fetch will run again).
 func (s *Store) MarkPending(ctx context.Context, id uint64, reason string) error {
-	err := s.DB.WithContext(ctx).Model(&Meeting{}).Where("id = ?", id).Updates(map[string]any{
-		"fetch_status": FetchPending,
-		"last_error":   reason,
-	}).Error
+	err := s.write(ctx, func(db *gorm.DB) error {
+		return db.Model(&Meeting{}).Where("id = ?", id).Updates(map[string]any{
+			"fetch_status": FetchPending,
+			"last_error":   reason,
+		}).Error
+	})
 	if err != nil {
 		return fmt.Errorf("models: mark meeting %d pending: %w", id, err)
 	}
@@ -155,10 +160,12 @@ func (s *Store) MarkPending(ctx context.Context, id uint64, reason string) error
 
 // MarkFailed records that fetching meeting id was given up, and why.
 func (s *Store) MarkFailed(ctx context.Context, id uint64, reason string) error {
-	err := s.DB.WithContext(ctx).Model(&Meeting{}).Where("id = ?", id).Updates(map[string]any{
-		"fetch_status": FetchFailed,
-		"last_error":   reason,
-	}).Error
+	err := s.write(ctx, func(db *gorm.DB) error {
+		return db.Model(&Meeting{}).Where("id = ?", id).Updates(map[string]any{
+			"fetch_status": FetchFailed,
+			"last_error":   reason,
+		}).Error
+	})
 	if err != nil {
 		return fmt.Errorf("models: mark meeting %d failed: %w", id, err)
 	}
@@ -169,7 +176,7 @@ func (s *Store) MarkFailed(ctx context.Context, id uint64, reason string) error 
 // replacing whatever an earlier fetch stored, and marks the meeting fetched
 // from source, in one transaction so that readers never see half a list.
 func (s *Tx) ReplaceSegments(ctx context.Context, id uint64, source string, segs []Segment) error {
-	db := s.DB.WithContext(ctx)
+	db := s.db.WithContext(ctx)
 	if err := db.Where("meeting_id = ?", id).Delete(&Segment{}).Error; err != nil {
 		return fmt.Errorf("models: replace segments of meeting %d: %w", id, err)
 	}
@@ -207,7 +214,7 @@ func (s *Tx) ReplaceSegments(ctx context.Context, id uint64, source string, segs
 // Segments returns the stored segments of meeting id in Zoom's order.
 func (s *Store) Segments(ctx context.Context, id uint64) ([]Segment, error) {
 	var segs []Segment
-	err := s.DB.WithContext(ctx).Where("meeting_id = ?", id).Order("seq").Find(&segs).Error
+	err := s.db.WithContext(ctx).Where("meeting_id = ?", id).Order("seq").Find(&segs).Error
 	if err != nil {
 		return nil, fmt.Errorf("models: segments of meeting %d: %w", id, err)
 	}
@@ -218,7 +225,7 @@ func (s *Store) Segments(ctx context.Context, id uint64) ([]Segment, error) {
 // changed since before, so that a reconciler can make sure a fetch is queued.
 func (s *Store) StaleMeetings(ctx context.Context, before time.Time, limit int) ([]Meeting, error) {
 	var ms []Meeting
-	err := s.DB.WithContext(ctx).
+	err := s.db.WithContext(ctx).
 		Where("fetch_status IN ? AND updated_at < ?", []string{FetchPending, FetchFetching}, before).
 		Order("id").Limit(limit).Find(&ms).Error
 	if err != nil {
@@ -245,7 +252,7 @@ func (s *Store) PurgeMeetingsBefore(ctx context.Context, t time.Time) (int, erro
 	total := 0
 	for {
 		var batch []Meeting
-		err := s.DB.WithContext(ctx).Select("id", "uuid").Where("start_time < ?", t.UTC()).
+		err := s.db.WithContext(ctx).Select("id", "uuid").Where("start_time < ?", t.UTC()).
 			Order("id").Limit(200).Find(&batch).Error
 		if err != nil {
 			return total, fmt.Errorf("models: purge meetings: %w", err)
@@ -266,7 +273,7 @@ func (s *Tx) deleteMeetings(ctx context.Context, ms []Meeting) error {
 	for i, m := range ms {
 		ids[i], uuids[i] = m.ID, m.UUID
 	}
-	db := s.DB.WithContext(ctx)
+	db := s.db.WithContext(ctx)
 	if err := db.Where("meeting_id IN ?", ids).Delete(&Segment{}).Error; err != nil {
 		return fmt.Errorf("models: delete segments: %w", err)
 	}

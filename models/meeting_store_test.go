@@ -39,7 +39,7 @@ func addMeeting(t *testing.T, s *Store, uuid string, start time.Time, segs int) 
 func count(t *testing.T, s *Store, model any) int64 {
 	t.Helper()
 	var n int64
-	require.NoError(t, s.DB.Model(model).Count(&n).Error)
+	require.NoError(t, s.db.Model(model).Count(&n).Error)
 	return n
 }
 
@@ -105,16 +105,20 @@ func TestRecordEventsCountsRedeliveries(t *testing.T) {
 	ev := func(k string) *WebhookEvent {
 		return &WebhookEvent{DedupKey: k, Event: "meeting.participant_joined", MeetingUUID: "u\x00", Body: "{\"k\":\"" + k + "\"}"}
 	}
-	isNew, err := s.RecordEvents(ctx, []*WebhookEvent{ev("a")})
-	require.NoError(t, err)
-	assert.Equal(t, []bool{true}, isNew)
-
-	isNew, err = s.RecordEvents(ctx, []*WebhookEvent{ev("b"), ev("a"), ev("b"), ev("c"), ev("b"), ev("a")})
-	require.NoError(t, err)
-	assert.Equal(t, []bool{true, false, false, true, false, false}, isNew)
+	record := func(evs ...*WebhookEvent) (isNew []bool) {
+		require.NoError(t, s.Tx(ctx, func(tx *Tx) error {
+			var err error
+			isNew, err = tx.RecordEvents(ctx, evs)
+			return err
+		}))
+		return isNew
+	}
+	assert.Equal(t, []bool{true}, record(ev("a")))
+	assert.Equal(t, []bool{true, false, false, true, false, false},
+		record(ev("b"), ev("a"), ev("b"), ev("c"), ev("b"), ev("a")))
 
 	var rows []WebhookEvent
-	require.NoError(t, s.DB.Order("dedup_key").Find(&rows).Error)
+	require.NoError(t, s.db.Order("dedup_key").Find(&rows).Error)
 	require.Len(t, rows, 3)
 	got := map[string]int{}
 	for _, r := range rows {

@@ -94,7 +94,7 @@ func (s *Store) Migrate(ctx context.Context) error {
 		s.log.Info("schema migration applied", "version", r.Source.Version,
 			"source", r.Source.Path, "duration_ms", r.Duration.Milliseconds())
 	}
-	if s.Dialect == DialectPostgres {
+	if s.dialect == DialectPostgres {
 		s.checkSearchIndexes(ctx)
 	}
 	return nil
@@ -124,14 +124,14 @@ func (s *Store) SchemaVersion(ctx context.Context) (int64, error) {
 // migrations returns the goose provider of this engine's migrations.
 func (s *Store) migrations() (*goose.Provider, error) {
 	dialect, dir := goose.DialectSQLite3, "migrations/sqlite"
-	if s.Dialect == DialectPostgres {
+	if s.dialect == DialectPostgres {
 		dialect, dir = goose.DialectPostgres, "migrations/postgres"
 	}
 	fsys, err := fs.Sub(migrationFiles, dir)
 	if err != nil {
 		return nil, err
 	}
-	return goose.NewProvider(dialect, s.SQL, fsys,
+	return goose.NewProvider(dialect, s.sqlDB, fsys,
 		goose.WithDisableGlobalRegistry(true), goose.WithSlog(s.log))
 }
 
@@ -148,7 +148,7 @@ func (s *Store) lockMigrations(ctx context.Context) (unlock func(), err error) {
 			return nil, fmt.Errorf("waiting for the database: %w", ctx.Err())
 		}
 	}
-	conn, err := s.SQL.Conn(ctx)
+	conn, err := s.sqlDB.Conn(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -212,14 +212,14 @@ func (s *Store) adoptUnversioned(ctx context.Context) error {
 		}
 	}
 	dialect := database.DialectSQLite3
-	if s.Dialect == DialectPostgres {
+	if s.dialect == DialectPostgres {
 		dialect = database.DialectPostgres
 	}
 	store, err := database.NewStore(dialect, versionTable)
 	if err != nil {
 		return err
 	}
-	tx, err := s.SQL.BeginTx(ctx, nil)
+	tx, err := s.sqlDB.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
@@ -242,11 +242,11 @@ func (s *Store) adoptUnversioned(ctx context.Context) error {
 // hasTable reports whether rollcall's schema has a table named name.
 func (s *Store) hasTable(ctx context.Context, name string) (bool, error) {
 	q := "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?"
-	if s.Dialect == DialectPostgres {
+	if s.dialect == DialectPostgres {
 		q = "SELECT COUNT(*) FROM pg_tables WHERE schemaname = current_schema() AND tablename = $1"
 	}
 	var n int
-	if err := s.SQL.QueryRowContext(ctx, q, name).Scan(&n); err != nil {
+	if err := s.sqlDB.QueryRowContext(ctx, q, name).Scan(&n); err != nil {
 		return false, fmt.Errorf("table %s: %w", name, err)
 	}
 	return n > 0, nil
@@ -254,7 +254,7 @@ func (s *Store) hasTable(ctx context.Context, name string) (bool, error) {
 
 // columns returns the names of table's columns.
 func (s *Store) columns(ctx context.Context, table string) ([]string, error) {
-	rows, err := s.SQL.QueryContext(ctx, "SELECT * FROM "+table+" WHERE 1 = 0")
+	rows, err := s.sqlDB.QueryContext(ctx, "SELECT * FROM "+table+" WHERE 1 = 0")
 	if err != nil {
 		return nil, fmt.Errorf("columns of %s: %w", table, err)
 	}
@@ -274,7 +274,7 @@ var searchIndexes = []string{"idx_meetings_host_email_trgm", "idx_meetings_host_
 // (pg_trgm could not be created), as the search then reads every meeting.
 func (s *Store) checkSearchIndexes(ctx context.Context) {
 	var n int
-	err := s.SQL.QueryRowContext(ctx, "SELECT COUNT(*) FROM pg_indexes WHERE schemaname = current_schema() AND indexname = ANY($1)",
+	err := s.sqlDB.QueryRowContext(ctx, "SELECT COUNT(*) FROM pg_indexes WHERE schemaname = current_schema() AND indexname = ANY($1)",
 		searchIndexes).Scan(&n)
 	if err != nil {
 		s.log.Warn("meeting search indexes not checked", "error", err)

@@ -28,9 +28,9 @@ func allModels() []any {
 // Store.Migrate did before migrations were versioned, with today's models.
 func autoMigrate(t *testing.T, s *Store) {
 	t.Helper()
-	db := s.DB.WithContext(context.Background())
+	db := s.db.WithContext(context.Background())
 	require.NoError(t, db.AutoMigrate(allModels()...))
-	if s.Dialect == DialectPostgres {
+	if s.dialect == DialectPostgres {
 		require.NoError(t, db.Exec("CREATE EXTENSION IF NOT EXISTS pg_trgm").Error)
 		for _, col := range []string{"topic", "host_name", "host_email"} {
 			require.NoError(t, db.Exec("CREATE INDEX IF NOT EXISTS idx_meetings_"+col+"_trgm ON meetings USING gin ("+col+" gin_trgm_ops)").Error)
@@ -112,11 +112,11 @@ func rowStrings(t *testing.T, db *sql.DB, q string, args ...any) []string {
 func tables(t *testing.T, s *Store) []string {
 	t.Helper()
 	q := "SELECT name FROM sqlite_master WHERE type = 'table' AND name <> 'sqlite_sequence'"
-	if s.Dialect == DialectPostgres {
+	if s.dialect == DialectPostgres {
 		q = "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
 	}
 	var out []string
-	for _, name := range rowStrings(t, s.SQL, q) {
+	for _, name := range rowStrings(t, s.sqlDB, q) {
 		if !notOurs(name) {
 			out = append(out, name)
 		}
@@ -151,8 +151,8 @@ func schemaOf(t *testing.T, s *Store) []string {
 	}
 	ts := tables(t, s)
 	require.NotEmpty(t, ts)
-	if s.Dialect == DialectSQLite {
-		for _, r := range rowStrings(t, s.SQL, "SELECT type, name, tbl_name, COALESCE(sql, '') FROM sqlite_master") {
+	if s.dialect == DialectSQLite {
+		for _, r := range rowStrings(t, s.sqlDB, "SELECT type, name, tbl_name, COALESCE(sql, '') FROM sqlite_master") {
 			f := strings.SplitN(r, "|", 4)
 			if notOurs(f[2]) {
 				continue
@@ -160,33 +160,33 @@ func schemaOf(t *testing.T, s *Store) []string {
 			out = append(out, "object: "+f[0]+"|"+f[1]+"|"+f[2]+"|"+normalizeSQL(f[3]))
 		}
 		for _, tb := range ts {
-			add("column "+tb, rowStrings(t, s.SQL, "SELECT * FROM pragma_table_xinfo(?)", tb))
-			add("fk "+tb, rowStrings(t, s.SQL, "SELECT * FROM pragma_foreign_key_list(?)", tb))
-			for _, ix := range rowStrings(t, s.SQL, "SELECT name, \"unique\", origin, partial FROM pragma_index_list(?)", tb) {
+			add("column "+tb, rowStrings(t, s.sqlDB, "SELECT * FROM pragma_table_xinfo(?)", tb))
+			add("fk "+tb, rowStrings(t, s.sqlDB, "SELECT * FROM pragma_foreign_key_list(?)", tb))
+			for _, ix := range rowStrings(t, s.sqlDB, "SELECT name, \"unique\", origin, partial FROM pragma_index_list(?)", tb) {
 				out = append(out, "index "+tb+": "+ix)
 				name, _, _ := strings.Cut(ix, "|")
-				add("index column "+name, rowStrings(t, s.SQL, "SELECT * FROM pragma_index_xinfo(?)", name))
+				add("index column "+name, rowStrings(t, s.sqlDB, "SELECT * FROM pragma_index_xinfo(?)", name))
 			}
 		}
 		slices.Sort(out)
 		return out
 	}
 	inOurs := "= ANY($1)"
-	add("column", rowStrings(t, s.SQL, `SELECT table_name, ordinal_position, column_name, data_type,
+	add("column", rowStrings(t, s.sqlDB, `SELECT table_name, ordinal_position, column_name, data_type,
 		COALESCE(character_maximum_length, -1), is_nullable, COALESCE(column_default, '')
 		FROM information_schema.columns WHERE table_schema = current_schema() AND table_name `+inOurs, ts))
-	add("index", rowStrings(t, s.SQL, `SELECT tablename, indexname, indexdef FROM pg_indexes
+	add("index", rowStrings(t, s.sqlDB, `SELECT tablename, indexname, indexdef FROM pg_indexes
 		WHERE schemaname = current_schema() AND tablename `+inOurs, ts))
-	add("constraint", rowStrings(t, s.SQL, `SELECT c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid)
+	add("constraint", rowStrings(t, s.sqlDB, `SELECT c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid)
 		FROM pg_constraint c WHERE c.conrelid::regclass::text `+inOurs, ts))
-	add("sequence", rowStrings(t, s.SQL, `SELECT s.relname, t.relname, a.attname, q.seqtypid::regtype::text,
+	add("sequence", rowStrings(t, s.sqlDB, `SELECT s.relname, t.relname, a.attname, q.seqtypid::regtype::text,
 		q.seqstart, q.seqincrement, q.seqmin, q.seqmax, q.seqcache, q.seqcycle
 		FROM pg_depend d JOIN pg_class s ON s.oid = d.objid AND s.relkind = 'S'
 		JOIN pg_sequence q ON q.seqrelid = s.oid
 		JOIN pg_class t ON t.oid = d.refobjid
 		JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = d.refobjsubid
 		WHERE d.deptype IN ('a', 'i') AND t.relname `+inOurs, ts))
-	add("extension", rowStrings(t, s.SQL, "SELECT extname FROM pg_extension"))
+	add("extension", rowStrings(t, s.sqlDB, "SELECT extname FROM pg_extension"))
 	slices.Sort(out)
 	return out
 }
@@ -200,9 +200,9 @@ func TestMigrationsMatchModels(t *testing.T) {
 
 	want := schemaOf(t, auto)
 	assert.Equal(t, want, schemaOf(t, migrated),
-		"the newest migrations of %s must make the schema AutoMigrate derives from the models", migrated.Dialect)
+		"the newest migrations of %s must make the schema AutoMigrate derives from the models", migrated.dialect)
 	assert.Equal(t, []string{"coverage_runs", "meetings", "segments", "sessions", "users", "webhook_events"}, tables(t, migrated))
-	if migrated.Dialect == DialectPostgres {
+	if migrated.dialect == DialectPostgres {
 		for _, ix := range searchIndexes {
 			assert.Contains(t, want, "index: meetings|"+ix+"|CREATE INDEX "+ix+" ON public.meetings USING gin ("+
 				strings.TrimSuffix(strings.TrimPrefix(ix, "idx_meetings_"), "_trgm")+" gin_trgm_ops)")
@@ -224,7 +224,7 @@ func TestMigrateIsIdempotent(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, latestVersion(t, s), v)
 	var applied []string
-	applied = rowStrings(t, s.SQL, "SELECT version_id FROM "+versionTable)
+	applied = rowStrings(t, s.sqlDB, "SELECT version_id FROM "+versionTable)
 	assert.Equal(t, recordedVersions(t, s), applied, "each version is recorded once")
 }
 
@@ -253,7 +253,7 @@ func TestMigrateConcurrently(t *testing.T) {
 	for _, err := range errs {
 		require.NoError(t, err)
 	}
-	assert.Equal(t, recordedVersions(t, stores[0]), rowStrings(t, stores[0].SQL, "SELECT version_id FROM "+versionTable))
+	assert.Equal(t, recordedVersions(t, stores[0]), rowStrings(t, stores[0].sqlDB, "SELECT version_id FROM "+versionTable))
 }
 
 func TestAdoptionListMatchesVersion1(t *testing.T) {
@@ -322,7 +322,7 @@ func fillEveryTable(t *testing.T, s *Store) {
 	}
 	for _, table := range tables(t, s) {
 		var n int64
-		require.NoError(t, s.SQL.QueryRow("SELECT COUNT(*) FROM "+table).Scan(&n))
+		require.NoError(t, s.sqlDB.QueryRow("SELECT COUNT(*) FROM "+table).Scan(&n))
 		require.NotZero(t, n, "fillEveryTable leaves %s empty", table)
 	}
 }
@@ -342,7 +342,7 @@ func everyRow(t *testing.T, s *Store, cols map[string][]string) (rows, read map[
 		}
 		read[table] = c
 		if ok || cols == nil {
-			rows[table] = rowStrings(t, s.SQL, "SELECT "+strings.Join(c, ", ")+" FROM "+table)
+			rows[table] = rowStrings(t, s.sqlDB, "SELECT "+strings.Join(c, ", ")+" FROM "+table)
 		}
 	}
 	return rows, read
@@ -361,8 +361,8 @@ func TestUpgradeKeepsEveryRow(t *testing.T) {
 		// A process migrates before its first query; this one queried the
 		// older schema, and PostgreSQL refuses a statement prepared then
 		// (RETURNING * changed shape): start on fresh connections.
-		old.SQL.SetMaxIdleConns(0)
-		old.SQL.SetMaxIdleConns(10)
+		old.sqlDB.SetMaxIdleConns(0)
+		old.sqlDB.SetMaxIdleConns(10)
 		v, err := old.SchemaVersion(ctx)
 		require.NoError(t, err)
 		assert.Equal(t, latestVersion(t, old), v)
@@ -386,11 +386,11 @@ func TestUpgradeKeepsEveryRow(t *testing.T) {
 		require.NoError(t, err)
 		_, err = p.UpTo(ctx, 1)
 		require.NoError(t, err)
-		_, err = old.SQL.Exec("DROP TABLE " + versionTable)
+		_, err = old.sqlDB.Exec("DROP TABLE " + versionTable)
 		require.NoError(t, err)
 		schema := schemaOf(t, old)
 		upgrade(t, old)
-		assert.Equal(t, recordedVersions(t, old), rowStrings(t, old.SQL, "SELECT version_id FROM "+versionTable),
+		assert.Equal(t, recordedVersions(t, old), rowStrings(t, old.sqlDB, "SELECT version_id FROM "+versionTable),
 			"adopted as version 1, then migrated")
 		// Adoption touches nothing but goose's table; version 1 is the
 		// newest, so nothing else ran either.
@@ -414,13 +414,13 @@ func TestUpgradeKeepsEveryRow(t *testing.T) {
 func TestMigrateRefusesAPartialDatabase(t *testing.T) {
 	ctx := context.Background()
 	s := openUnmigrated(t)
-	require.NoError(t, s.DB.AutoMigrate(&Meeting{}, &Segment{}))
+	require.NoError(t, s.db.AutoMigrate(&Meeting{}, &Segment{}))
 	err := s.Migrate(ctx)
 	require.ErrorContains(t, err, "has the tables meetings, segments but not sessions, users, webhook_events")
 
 	s = openUnmigrated(t)
 	autoMigrate(t, s)
-	require.NoError(t, s.DB.Migrator().DropColumn(&User{}, "timezone"))
+	require.NoError(t, s.db.Migrator().DropColumn(&User{}, "timezone"))
 	require.ErrorContains(t, s.Migrate(ctx), "table users lacks column timezone")
 	v, err := s.SchemaVersion(ctx)
 	require.NoError(t, err)
@@ -432,7 +432,7 @@ func TestMigrateRefusesANewerDatabase(t *testing.T) {
 	s := openUnmigrated(t)
 	require.NoError(t, s.Migrate(ctx))
 	next := latestVersion(t, s) + 1
-	_, err := s.SQL.Exec("INSERT INTO "+versionTable+" (version_id, is_applied) VALUES ($1, $2)", next, true)
+	_, err := s.sqlDB.Exec("INSERT INTO "+versionTable+" (version_id, is_applied) VALUES ($1, $2)", next, true)
 	require.NoError(t, err)
 	err = s.Migrate(ctx)
 	require.ErrorContains(t, err, fmt.Sprintf("the database is at schema version %d, newer than this rollcall's %d", next, next-1))

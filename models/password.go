@@ -33,7 +33,7 @@ func (s *Store) ChangePassword(ctx context.Context, id uint64, current, next, ke
 		return err
 	}
 	var u User
-	if err := s.DB.WithContext(ctx).Take(&u, id).Error; err != nil {
+	if err := s.db.WithContext(ctx).Take(&u, id).Error; err != nil {
 		return notFound(err, fmt.Sprintf("user %d", id))
 	}
 	if bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(current)) != nil {
@@ -44,14 +44,14 @@ func (s *Store) ChangePassword(ctx context.Context, id uint64, current, next, ke
 		return fmt.Errorf("models: hash password: %w", err)
 	}
 	return s.Tx(ctx, func(tx *Tx) error {
-		res := tx.DB.Model(&User{}).Where("id = ? AND password_hash = ?", id, u.PasswordHash).Update("password_hash", string(hash))
+		res := tx.db.Model(&User{}).Where("id = ? AND password_hash = ?", id, u.PasswordHash).Update("password_hash", string(hash))
 		if res.Error != nil {
 			return fmt.Errorf("models: change password of user %d: %w", id, res.Error)
 		}
 		if res.RowsAffected == 0 { // changed meanwhile by another request
 			return ErrBadCredentials
 		}
-		if err := tx.DB.Where("user_id = ? AND token_hash <> ?", id, hashToken(keepToken)).Delete(&Session{}).Error; err != nil {
+		if err := tx.db.Where("user_id = ? AND token_hash <> ?", id, hashToken(keepToken)).Delete(&Session{}).Error; err != nil {
 			return fmt.Errorf("models: end sessions of user %d: %w", id, err)
 		}
 		return nil

@@ -10,7 +10,7 @@ import (
 	"golang.org/x/text/unicode/norm"
 )
 
-// Prefixes of person keys, one per kind of identity (DESIGN.md §6). A key is
+// Prefixes of person keys, one per kind of identity (docs/ARCHITECTURE.md). A key is
 // its kind's prefix followed by the identifier, so identifiers of different
 // kinds never collide ("r:x" is not "u:x").
 const (
@@ -26,7 +26,7 @@ const (
 )
 
 // PersonKey returns the key that identifies a person within one meeting
-// instance, following DESIGN.md §6: the first non-empty of registrantID
+// instance, following docs/ARCHITECTURE.md: the first non-empty of registrantID
 // ("r:"), participantUserID and then id ("u:", both are the Zoom user id),
 // the trimmed, lower-cased email ("e:"), and the display name normalized by
 // NormalizeName ("n:"). Identifiers are trimmed of surrounding white space
@@ -76,7 +76,7 @@ func (s Segment) Key() string {
 	return KeyPrefixAnonymous + "join:" + s.JoinTime.UTC().Format("2006-01-02T15:04:05.999999999Z")
 }
 
-// NormalizeName returns a display name in the form DESIGN.md §6 compares
+// NormalizeName returns a display name in the form docs/ARCHITECTURE.md compares
 // names in: invalid UTF-8 replaced by U+FFFD, NFC-normalized, surrounding
 // white space trimmed, every inner run of white space (Unicode White_Space)
 // collapsed to one ASCII space, and lower-cased with Unicode's full mapping

@@ -83,12 +83,12 @@ func (s *Store) ListMeetings(ctx context.Context, f MeetingFilter) (MeetingPage,
 		f.Limit = 50
 	}
 	f.Limit = min(f.Limit, 500)
-	q := s.DB.WithContext(ctx).Model(&Meeting{}).Select(listColumns)
+	q := s.db.WithContext(ctx).Model(&Meeting{}).Select(listColumns)
 	if v := strings.TrimSpace(f.Q); v != "" {
 		// Case-insensitive on both engines: SQLite's LIKE already is (for
 		// ASCII), PostgreSQL's needs ILIKE.
 		op := "LIKE"
-		if s.Dialect == DialectPostgres {
+		if s.dialect == DialectPostgres {
 			op = "ILIKE"
 		}
 		like := "%" + escapeLike(v) + "%"
@@ -164,7 +164,7 @@ func (s *Store) MeetingsByStatus(ctx context.Context, statuses []string, limit i
 	var ms []Meeting
 	for _, st := range statuses {
 		var part []Meeting
-		err := s.DB.WithContext(ctx).Select(listColumns).Where("fetch_status = ?", st).
+		err := s.db.WithContext(ctx).Select(listColumns).Where("fetch_status = ?", st).
 			Order("updated_at DESC, id DESC").Limit(limit).Find(&part).Error
 		if err != nil {
 			return nil, fmt.Errorf("models: meetings by status: %w", err)
@@ -186,7 +186,7 @@ func (s *Store) CountByStatus(ctx context.Context) (map[string]int64, error) {
 		FetchStatus string
 		N           int64
 	}
-	err := s.DB.WithContext(ctx).Model(&Meeting{}).
+	err := s.db.WithContext(ctx).Model(&Meeting{}).
 		Select("fetch_status, COUNT(*) AS n").Group("fetch_status").Scan(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("models: count by status: %w", err)
@@ -202,7 +202,7 @@ func (s *Store) CountByStatus(ctx context.Context) (map[string]int64, error) {
 // meeting number, oldest first. It returns ErrNotFound when there is none.
 func (s *Store) SeriesInstances(ctx context.Context, number int64, limit int) ([]Meeting, error) {
 	var ms []Meeting
-	err := s.DB.WithContext(ctx).Select(listColumns).
+	err := s.db.WithContext(ctx).Select(listColumns).
 		Where("meeting_number = ?", number).
 		Order("start_time DESC, id DESC").Limit(limit).Find(&ms).Error
 	if err != nil {
@@ -225,7 +225,7 @@ const segmentColumns = "id, meeting_id, seq, source, person_key, participant_id,
 // field but Raw (left empty).
 func (s *Store) SegmentsForPage(ctx context.Context, id uint64) ([]Segment, error) {
 	var segs []Segment
-	err := s.DB.WithContext(ctx).Select(segmentColumns).Where("meeting_id = ?", id).Order("seq").Find(&segs).Error
+	err := s.db.WithContext(ctx).Select(segmentColumns).Where("meeting_id = ?", id).Order("seq").Find(&segs).Error
 	if err != nil {
 		return nil, fmt.Errorf("models: segments of meeting %d: %w", id, err)
 	}
@@ -238,7 +238,7 @@ func (s *Store) SegmentsOf(ctx context.Context, ids []uint64) (map[uint64][]Segm
 	out := make(map[uint64][]Segment, len(ids))
 	for chunk := range slices.Chunk(ids, 500) {
 		var segs []Segment
-		err := s.DB.WithContext(ctx).Select(segmentColumns).Where("meeting_id IN ?", chunk).
+		err := s.db.WithContext(ctx).Select(segmentColumns).Where("meeting_id IN ?", chunk).
 			Order("meeting_id, seq").Find(&segs).Error
 		if err != nil {
 			return nil, fmt.Errorf("models: segments of %d meetings: %w", len(ids), err)
@@ -262,7 +262,7 @@ type PersonMeeting struct {
 // returns ErrNotFound when the key appears nowhere.
 func (s *Store) PersonMeetings(ctx context.Context, key string, limit int) ([]PersonMeeting, error) {
 	var ids []uint64
-	err := s.DB.WithContext(ctx).Model(&Segment{}).
+	err := s.db.WithContext(ctx).Model(&Segment{}).
 		Where("person_key = ?", key).Distinct().Pluck("meeting_id", &ids).Error
 	if err != nil {
 		return nil, fmt.Errorf("models: meetings of person %q: %w", key, err)
@@ -273,7 +273,7 @@ func (s *Store) PersonMeetings(ctx context.Context, key string, limit int) ([]Pe
 	var ms []Meeting
 	for chunk := range slices.Chunk(ids, 500) {
 		var part []Meeting
-		if err := s.DB.WithContext(ctx).Select(listColumns).Where("id IN ?", chunk).Find(&part).Error; err != nil {
+		if err := s.db.WithContext(ctx).Select(listColumns).Where("id IN ?", chunk).Find(&part).Error; err != nil {
 			return nil, fmt.Errorf("models: meetings of person %q: %w", key, err)
 		}
 		ms = append(ms, part...)
@@ -294,7 +294,7 @@ func (s *Store) PersonMeetings(ctx context.Context, key string, limit int) ([]Pe
 	var segs []Segment
 	for chunk := range slices.Chunk(keep, 500) {
 		var part []Segment
-		err := s.DB.WithContext(ctx).Select(segmentColumns).Where("person_key = ? AND meeting_id IN ?", key, chunk).
+		err := s.db.WithContext(ctx).Select(segmentColumns).Where("person_key = ? AND meeting_id IN ?", key, chunk).
 			Order("meeting_id, seq").Find(&part).Error
 		if err != nil {
 			return nil, fmt.Errorf("models: segments of person %q: %w", key, err)

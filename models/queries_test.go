@@ -67,7 +67,7 @@ func TestListMeetingsPagesThroughTies(t *testing.T) {
 	require.Len(t, all, n)
 	// Newest first, ties by id descending, each meeting once.
 	ms := make([]Meeting, 0, n)
-	require.NoError(t, s.DB.Order("start_time DESC, id DESC").Find(&ms).Error)
+	require.NoError(t, s.db.Order("start_time DESC, id DESC").Find(&ms).Error)
 	for i := range ms {
 		assert.Equal(t, ms[i].ID, all[i], "position %d", i)
 	}

@@ -20,7 +20,7 @@ var brPolicy = sync.OnceValue(func() *bluemonday.Policy {
 })
 
 // SanitizeLeaveReason turns a leave reason as Zoom sent it into plain text
-// for display (DESIGN.md §6): every <br> variant (<br>, <br/>, <BR />,
+// for display (docs/ARCHITECTURE.md): every <br> variant (<br>, <br/>, <BR />,
 // <br class=x>, and </br>, which browsers also read as a break) becomes "\n",
 // every other tag and comment is removed, the content of script, style and
 // similar elements is dropped, entities are decoded exactly once

@@ -13,7 +13,7 @@ type Segment struct {
 	Seq int `gorm:"not null"`
 	// Source is the Zoom API the row came from: "dashboard" or "report".
 	Source string `gorm:"size:16;not null"`
-	// PersonKey identifies the person within the meeting (DESIGN.md §6), e.g.
+	// PersonKey identifies the person within the meeting (docs/ARCHITECTURE.md), e.g.
 	// "r:<registrant_id>", "u:<participant_user_id>", "e:<email>" or "n:<name>".
 	PersonKey string `gorm:"not null;index"`
 

@@ -30,18 +30,21 @@ const (
 	DialectPostgres = "postgres"
 )
 
-// Store owns rollcall's database: every query goes through it.
+// Store owns rollcall's database: every query goes through it. Its
+// database handles are unexported, so that no query can be written outside
+// models; the one handle that crosses the boundary is QueuePool's, for the
+// job queue's own tables.
 type Store struct {
-	// DB is the GORM handle for rollcall's own tables.
-	DB *gorm.DB
-	// SQL is the pool behind DB.
-	SQL *sql.DB
-	// QueueSQL is the pool the job queue uses. On SQLite it is a separate pool
+	// db is the GORM handle for rollcall's own tables.
+	db *gorm.DB
+	// sqlDB is the pool behind db.
+	sqlDB *sql.DB
+	// queueDB is the pool the job queue uses. On SQLite it is a separate pool
 	// of one connection on the same file (River does its own locking dance
-	// and must not starve the web requests); on PostgreSQL it is SQL.
-	QueueSQL *sql.DB
-	// Dialect is DialectSQLite or DialectPostgres.
-	Dialect string
+	// and must not starve the web requests); on PostgreSQL it is sqlDB.
+	queueDB *sql.DB
+	// dialect is DialectSQLite or DialectPostgres.
+	dialect string
 
 	log *slog.Logger
 	// writeSem admits one transaction at a time on SQLite, in arrival order
@@ -90,7 +93,7 @@ func openPostgres(ctx context.Context, dsn string, log *slog.Logger) (*Store, er
 	}
 	// PostgreSQL runs concurrent writers itself: one pool serves all, and
 	// River locks its own rows.
-	return &Store{DB: gdb, SQL: sqlDB, QueueSQL: sqlDB, Dialect: DialectPostgres, log: log}, nil
+	return &Store{db: gdb, sqlDB: sqlDB, queueDB: sqlDB, dialect: DialectPostgres, log: log}, nil
 }
 
 // gormConfig is the GORM configuration of both engines. TranslateError
@@ -162,15 +165,27 @@ func openSQLite(ctx context.Context, path string, log *slog.Logger) (*Store, err
 		queueDB.Close()
 		return nil, fmt.Errorf("models: open %s: %w", path, err)
 	}
-	return &Store{DB: gdb, SQL: sqlDB, QueueSQL: queueDB, Dialect: DialectSQLite, log: log,
+	return &Store{db: gdb, sqlDB: sqlDB, queueDB: queueDB, dialect: DialectSQLite, log: log,
 		writeSem: make(chan struct{}, 1)}, nil
 }
 
+// Dialect returns the engine the Store runs on: DialectSQLite or
+// DialectPostgres.
+func (s *Store) Dialect() string { return s.dialect }
+
+// QueuePool returns the engine's name and the pool the job queue runs on,
+// for the job queue's own tables only: jobs builds River's driver on it and
+// reads River's tables (river_job) through it. rollcall's own tables are
+// reached through the Store's methods, never through this pool. On SQLite
+// it is a pool of one connection, separate from the Store's; on PostgreSQL
+// it is the Store's pool.
+func (s *Store) QueuePool() (dialect string, db *sql.DB) { return s.dialect, s.queueDB }
+
 // Close closes the database pools.
 func (s *Store) Close() error {
-	err := s.SQL.Close()
-	if s.QueueSQL != s.SQL {
-		err = errors.Join(err, s.QueueSQL.Close())
+	err := s.sqlDB.Close()
+	if s.queueDB != s.sqlDB {
+		err = errors.Join(err, s.queueDB.Close())
 	}
 	return err
 }
@@ -178,7 +193,7 @@ func (s *Store) Close() error {
 // Ping checks that the database answers; /readyz uses it.
 func (s *Store) Ping(ctx context.Context) error {
 	var one int
-	return s.DB.WithContext(ctx).Raw("SELECT 1").Scan(&one).Error
+	return s.db.WithContext(ctx).Raw("SELECT 1").Scan(&one).Error
 }
 
 // Tx is a Store inside one database transaction: the function given to
@@ -204,16 +219,33 @@ func (s *Store) Tx(ctx context.Context, fn func(tx *Tx) error) error {
 			return fmt.Errorf("models: waiting for the database: %w", ctx.Err())
 		}
 	}
-	return s.DB.WithContext(ctx).Transaction(func(gtx *gorm.DB) error {
+	return s.db.WithContext(ctx).Transaction(func(gtx *gorm.DB) error {
 		sqlTx, ok := gtx.Statement.ConnPool.(*sql.Tx)
 		if !ok {
 			return fmt.Errorf("models: transaction on %T, not *sql.Tx", gtx.Statement.ConnPool)
 		}
 		inner := *s
-		inner.DB = gtx
+		inner.db = gtx
 		inner.writeSem = nil // held
 		return fn(&Tx{Store: &inner, sqlTx: sqlTx})
 	})
+}
+
+// write runs a write of one statement outside a transaction (fn gets the
+// handle to write with). On SQLite it waits its turn in the writer queue
+// like a transaction does, instead of leaving SQLite's busy polling to
+// decide; on PostgreSQL, and on a Tx (which holds the queue already), it
+// runs at once.
+func (s *Store) write(ctx context.Context, fn func(db *gorm.DB) error) error {
+	if s.writeSem != nil {
+		select {
+		case s.writeSem <- struct{}{}:
+			defer func() { <-s.writeSem }()
+		case <-ctx.Done():
+			return fmt.Errorf("models: waiting for the database: %w", ctx.Err())
+		}
+	}
+	return fn(s.db.WithContext(ctx))
 }
 
 // SQLTx returns the *sql.Tx of the transaction, so that the job queue can

@@ -14,7 +14,7 @@ import (
 func TestDuplicateKeysAreErrDuplicatedKey(t *testing.T) {
 	s := openStoreTest(t)
 	ctx := context.Background()
-	db := s.DB.WithContext(ctx)
+	db := s.db.WithContext(ctx)
 
 	_, err := s.CreateUser(ctx, "ann@example.com", RoleViewer, "a long password")
 	require.NoError(t, err)
@@ -24,15 +24,15 @@ func TestDuplicateKeysAreErrDuplicatedKey(t *testing.T) {
 	start := time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC)
 	require.NoError(t, db.Create(&Meeting{UUID: "u==", StartTime: start, FetchStatus: FetchPending}).Error)
 	err = db.Create(&Meeting{UUID: "u==", StartTime: start, FetchStatus: FetchPending}).Error
-	assert.ErrorIs(t, err, gorm.ErrDuplicatedKey, "unique index on %s", s.Dialect)
+	assert.ErrorIs(t, err, gorm.ErrDuplicatedKey, "unique index on %s", s.dialect)
 
 	e := WebhookEvent{DedupKey: "k", Event: "meeting.ended", ReceivedAt: start, Body: "{}"}
 	require.NoError(t, db.Create(&e).Error)
 	err = db.Create(&WebhookEvent{ID: e.ID, DedupKey: "other", Event: "x", ReceivedAt: start, Body: "{}"}).Error
-	assert.ErrorIs(t, err, gorm.ErrDuplicatedKey, "primary key on %s", s.Dialect)
+	assert.ErrorIs(t, err, gorm.ErrDuplicatedKey, "primary key on %s", s.dialect)
 
 	err = db.Omit("User").Create(&Session{TokenHash: "h", UserID: 999, ExpiresAt: start}).Error
-	assert.ErrorIs(t, err, gorm.ErrForeignKeyViolated, "foreign key on %s", s.Dialect)
+	assert.ErrorIs(t, err, gorm.ErrForeignKeyViolated, "foreign key on %s", s.dialect)
 	assert.False(t, errors.Is(err, gorm.ErrDuplicatedKey))
 }
 
@@ -92,7 +92,7 @@ func TestHostileTextIsStoredTheSameOnEveryEngine(t *testing.T) {
 			assert.Equal(t, []byte(h.want), []byte(v), "segments.%s of %q", name, h.in)
 		}
 		var e WebhookEvent
-		require.NoError(t, s.DB.Where("dedup_key = ?", "uuid-"+h.want).Take(&e).Error)
+		require.NoError(t, s.db.Where("dedup_key = ?", "uuid-"+h.want).Take(&e).Error)
 		assert.Equal(t, []byte(h.want), []byte(e.Event), "webhook_events.event of %q", h.in)
 		assert.Equal(t, []byte(h.want), []byte(e.Body), "webhook_events.body of %q", h.in)
 		assert.Equal(t, []byte("uuid-"+h.want), []byte(e.MeetingUUID))
@@ -129,7 +129,7 @@ func TestDeleteUserWaitsForTheWriter(t *testing.T) {
 	_, err = s.CreateSession(ctx, u.ID, time.Hour)
 	require.NoError(t, err)
 
-	if s.Dialect == DialectSQLite {
+	if s.dialect == DialectSQLite {
 		// While another transaction holds SQLite's writer queue, DeleteUser
 		// waits in it, and a caller that gives up gets its context's error.
 		held, release := make(chan struct{}), make(chan struct{})
@@ -143,6 +143,18 @@ func TestDeleteUserWaitsForTheWriter(t *testing.T) {
 		err := s.DeleteUser(cancelled, u.ID)
 		assert.ErrorIs(t, err, context.Canceled)
 		assert.ErrorContains(t, err, "waiting for the database")
+		// So do writes of one statement.
+		for name, write := range map[string]func(context.Context) error{
+			"SetUserTimezone": func(ctx context.Context) error { return s.SetUserTimezone(ctx, u.ID, "UTC") },
+			"MarkFetching":    func(ctx context.Context) error { return s.MarkFetching(ctx, 1) },
+			"CreateSession":   func(ctx context.Context) error { _, err := s.CreateSession(ctx, u.ID, time.Hour); return err },
+			"UpsertEndedMeeting": func(ctx context.Context) error {
+				_, err := s.UpsertEndedMeeting(ctx, MeetingEnded{UUID: "x", StartTime: time.Now()})
+				return err
+			},
+		} {
+			assert.ErrorContains(t, write(cancelled), "waiting for the database", name)
+		}
 		close(release)
 		require.NoError(t, <-done)
 	}

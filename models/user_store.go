@@ -52,7 +52,9 @@ func (s *Store) CreateUser(ctx context.Context, email, role, password string) (U
 		return User{}, fmt.Errorf("models: hash password: %w", err)
 	}
 	u := User{Email: email, Role: role, PasswordHash: string(hash)}
-	if err := s.DB.WithContext(ctx).Create(&u).Error; err != nil {
+	if err := s.write(ctx, func(db *gorm.DB) error {
+		return db.Create(&u).Error
+	}); err != nil {
 		if errors.Is(err, gorm.ErrDuplicatedKey) {
 			return User{}, fmt.Errorf("models: user %s: %w", email, ErrExists)
 		}
@@ -64,7 +66,7 @@ func (s *Store) CreateUser(ctx context.Context, email, role, password string) (U
 // UserByEmail returns the user with email.
 func (s *Store) UserByEmail(ctx context.Context, email string) (User, error) {
 	var u User
-	err := s.DB.WithContext(ctx).Where("email = ?", NormalizeEmail(email)).Take(&u).Error
+	err := s.db.WithContext(ctx).Where("email = ?", NormalizeEmail(email)).Take(&u).Error
 	if err != nil {
 		return User{}, notFound(err, "user "+email)
 	}
@@ -74,7 +76,7 @@ func (s *Store) UserByEmail(ctx context.Context, email string) (User, error) {
 // Users returns every user, by email.
 func (s *Store) Users(ctx context.Context) ([]User, error) {
 	var us []User
-	if err := s.DB.WithContext(ctx).Order("email").Find(&us).Error; err != nil {
+	if err := s.db.WithContext(ctx).Order("email").Find(&us).Error; err != nil {
 		return nil, fmt.Errorf("models: users: %w", err)
 	}
 	return us, nil
@@ -83,14 +85,14 @@ func (s *Store) Users(ctx context.Context) ([]User, error) {
 // CountUsers returns how many users exist.
 func (s *Store) CountUsers(ctx context.Context) (int64, error) {
 	var n int64
-	err := s.DB.WithContext(ctx).Model(&User{}).Count(&n).Error
+	err := s.db.WithContext(ctx).Model(&User{}).Count(&n).Error
 	return n, err
 }
 
 // DeleteUser removes the user with id and every session of theirs.
 func (s *Store) DeleteUser(ctx context.Context, id uint64) error {
 	return s.Tx(ctx, func(tx *Tx) error {
-		db := tx.DB.WithContext(ctx)
+		db := tx.db.WithContext(ctx)
 		if err := db.Where("user_id = ?", id).Delete(&Session{}).Error; err != nil {
 			return fmt.Errorf("models: delete sessions of user %d: %w", id, err)
 		}
@@ -107,7 +109,9 @@ func (s *Store) DeleteUser(ctx context.Context, id uint64) error {
 
 // SetUserTimezone sets the zone user id reads times in ("" for the default).
 func (s *Store) SetUserTimezone(ctx context.Context, id uint64, zone string) error {
-	err := s.DB.WithContext(ctx).Model(&User{}).Where("id = ?", id).Update("timezone", zone).Error
+	err := s.write(ctx, func(db *gorm.DB) error {
+		return db.Model(&User{}).Where("id = ?", id).Update("timezone", zone).Error
+	})
 	if err != nil {
 		return fmt.Errorf("models: set timezone of user %d: %w", id, err)
 	}
@@ -155,7 +159,9 @@ func (s *Store) CreateSession(ctx context.Context, userID uint64, ttl time.Durat
 	token := base64.RawURLEncoding.EncodeToString(b)
 	now := time.Now().UTC()
 	sess := Session{TokenHash: hashToken(token), UserID: userID, ExpiresAt: now.Add(ttl), LastSeen: now}
-	if err := s.DB.WithContext(ctx).Omit("User").Create(&sess).Error; err != nil {
+	if err := s.write(ctx, func(db *gorm.DB) error {
+		return db.Omit("User").Create(&sess).Error
+	}); err != nil {
 		return "", fmt.Errorf("models: create session: %w", err)
 	}
 	return token, nil
@@ -167,7 +173,7 @@ func (s *Store) SessionUser(ctx context.Context, token string) (User, error) {
 		return User{}, fmt.Errorf("models: session: %w", ErrNotFound)
 	}
 	var sess Session
-	err := s.DB.WithContext(ctx).Preload("User").
+	err := s.db.WithContext(ctx).Preload("User").
 		Where("token_hash = ? AND expires_at > ?", hashToken(token), time.Now().UTC()).Take(&sess).Error
 	if err != nil {
 		return User{}, notFound(err, "session")
@@ -178,7 +184,9 @@ func (s *Store) SessionUser(ctx context.Context, token string) (User, error) {
 // DeleteSession ends the session of token (logout). Ending one that does
 // not exist is not an error.
 func (s *Store) DeleteSession(ctx context.Context, token string) error {
-	err := s.DB.WithContext(ctx).Where("token_hash = ?", hashToken(token)).Delete(&Session{}).Error
+	err := s.write(ctx, func(db *gorm.DB) error {
+		return db.Where("token_hash = ?", hashToken(token)).Delete(&Session{}).Error
+	})
 	if err != nil {
 		return fmt.Errorf("models: delete session: %w", err)
 	}
@@ -187,6 +195,11 @@ func (s *Store) DeleteSession(ctx context.Context, token string) error {
 
 // PurgeExpiredSessions deletes sessions past their expiry.
 func (s *Store) PurgeExpiredSessions(ctx context.Context) (int64, error) {
-	res := s.DB.WithContext(ctx).Where("expires_at <= ?", time.Now().UTC()).Delete(&Session{})
-	return res.RowsAffected, res.Error
+	var n int64
+	err := s.write(ctx, func(db *gorm.DB) error {
+		res := db.Where("expires_at <= ?", time.Now().UTC()).Delete(&Session{})
+		n = res.RowsAffected
+		return res.Error
+	})
+	return n, err
 }

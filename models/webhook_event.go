@@ -26,7 +26,7 @@ type WebhookEvent struct {
 }
 
 // EventDedupKey derives a WebhookEvent's DedupKey from the parts that stay the
-// same on every redelivery of one event (ZOOM.md §3.3): the event name, the
+// same on every redelivery of one event: the event name, the
 // meeting UUID, event_ts and, for participant events, who and when.
 func EventDedupKey(parts ...string) string {
 	h := sha256.Sum256([]byte(strings.Join(parts, "\x1f")))
@@ -37,18 +37,22 @@ func EventDedupKey(parts ...string) string {
 // already, in which case it counts the redelivery. It reports whether e is
 // new.
 func (s *Store) RecordEvent(ctx context.Context, e *WebhookEvent) (isNew bool, err error) {
-	news, err := s.RecordEvents(ctx, []*WebhookEvent{e})
-	if err != nil {
-		return false, err
-	}
-	return news[0], nil
+	err = s.Tx(ctx, func(tx *Tx) error {
+		news, err := tx.RecordEvents(ctx, []*WebhookEvent{e})
+		if err == nil {
+			isNew = news[0]
+		}
+		return err
+	})
+	return isNew, err
 }
 
 // RecordEvents stores the events evs in one statement, as RecordEvent
 // does each: an event whose DedupKey is stored already (or comes earlier
 // in evs) counts as a redelivery. isNew[i] reports whether evs[i] is the
-// delivery that stored its event. Called on a Tx it joins the transaction.
-func (s *Store) RecordEvents(ctx context.Context, evs []*WebhookEvent) (isNew []bool, err error) {
+// delivery that stored its event. The job queue's intake calls it for a
+// whole batch of deliveries inside its transaction.
+func (s *Tx) RecordEvents(ctx context.Context, evs []*WebhookEvent) (isNew []bool, err error) {
 	if len(evs) == 0 {
 		return nil, nil
 	}
@@ -76,7 +80,7 @@ func (s *Store) RecordEvents(ctx context.Context, evs []*WebhookEvent) (isNew []
 	}
 	sql.WriteString(" ON CONFLICT (dedup_key) DO NOTHING RETURNING dedup_key")
 	var inserted []string
-	if err := s.DB.WithContext(ctx).Raw(sql.String(), args...).Scan(&inserted).Error; err != nil {
+	if err := s.db.WithContext(ctx).Raw(sql.String(), args...).Scan(&inserted).Error; err != nil {
 		return nil, fmt.Errorf("models: record %d events: %w", len(evs), err)
 	}
 	isNew = make([]bool, len(evs))
@@ -92,7 +96,7 @@ func (s *Store) RecordEvents(ctx context.Context, evs []*WebhookEvent) (isNew []
 		added[n] = append(added[n], k)
 	}
 	for n, keys := range added {
-		err := s.DB.WithContext(ctx).Model(&WebhookEvent{}).Where("dedup_key IN ?", keys).
+		err := s.db.WithContext(ctx).Model(&WebhookEvent{}).Where("dedup_key IN ?", keys).
 			UpdateColumn("deliveries", gorm.Expr("deliveries + ?", n)).Error
 		if err != nil {
 			return nil, fmt.Errorf("models: count redeliveries: %w", err)

@@ -244,13 +244,6 @@ type ErrorPage struct {
 	Message string
 }
 
-func itoa(n int) string     { return strconv.Itoa(n) }
-func i64(n int64) string    { return strconv.FormatInt(n, 10) }
-func u64(n uint64) string   { return strconv.FormatUint(n, 10) }
-func ftoa(f float64) string { return strconv.FormatFloat(f, 'f', 1, 64) }
-func yesNo(b bool) string {
-	if b {
-		return "yes"
-	}
-	return "no"
-}
+func itoa(n int) string   { return strconv.Itoa(n) }
+func i64(n int64) string  { return strconv.FormatInt(n, 10) }
+func u64(n uint64) string { return strconv.FormatUint(n, 10) }

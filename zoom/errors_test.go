@@ -482,9 +482,7 @@ func TestExpirePageTokensOnDemand(t *testing.T) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		for countRequests(srv, "/v2/metrics/") < 2 {
-			time.Sleep(time.Millisecond)
-		}
+		assert.Eventually(t, func() bool { return countRequests(srv, "/v2/metrics/") >= 2 }, 10*time.Second, time.Millisecond)
 		srv.ExpirePageTokens() // the token for page 3 is not issued yet
 	}()
 	res, err := c.Participants(context.Background(), m.UUID)

@@ -16,7 +16,7 @@ import (
 func ptr[T any](v T) *T { return &v }
 
 // TestSeedFixtureDecodesFieldForField decodes Zoom's Dashboard sample
-// (testdata/dashboard_participants_seed.json, a copy of shared/fixtures)
+// (testdata/dashboard_participants_seed.json)
 // and checks every field of both rows, that Raw is the exact object, and
 // that no key of the sample is left without a typed field.
 func TestSeedFixtureDecodesFieldForField(t *testing.T) {

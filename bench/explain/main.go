@@ -8,10 +8,15 @@
 //	go run ./bench/explain -db 'postgres://postgres@127.0.0.1:5432/explain?sslmode=disable'
 //
 // The PostgreSQL database named must exist and is emptied first.
+//
+// The rows are generated, and the tables emptied, through the command's own
+// connection; the queries measured are the Store's, whose statements and
+// plans models.Store.Explain reports.
 package main
 
 import (
 	"context"
+	"database/sql"
 	"flag"
 	"fmt"
 	"log"
@@ -21,8 +26,8 @@ import (
 	"strings"
 	"time"
 
-	"gorm.io/gorm"
-	"gorm.io/gorm/logger"
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	_ "github.com/mattn/go-sqlite3"    // registers the "sqlite3" driver
 
 	"rollcall/models"
 )
@@ -41,32 +46,44 @@ func main() {
 		*dsn = filepath.Join(dir, "explain.db")
 	}
 	ctx := context.Background()
+	postgres := models.IsPostgres(*dsn)
+	own, err := openOwn(*dsn, postgres)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer own.Close()
+	if postgres {
+		for _, t := range []string{"segments", "meetings", "webhook_events", "sessions", "users", "goose_db_version"} {
+			own.Exec("DROP TABLE IF EXISTS " + t + " CASCADE")
+		}
+	}
 	store, err := models.Open(ctx, *dsn, nil)
 	if err != nil {
 		log.Fatal(err)
 	}
 	defer store.Close()
-	if store.Dialect == models.DialectPostgres {
-		for _, t := range []string{"segments", "meetings", "webhook_events", "sessions", "users"} {
-			store.DB.Exec("DROP TABLE IF EXISTS " + t + " CASCADE")
-		}
-	}
 	if err := store.Migrate(ctx); err != nil {
 		log.Fatal(err)
 	}
 	start := time.Now()
-	if err := fill(store, *meetings, *perMeeting); err != nil {
+	if err := fill(own, postgres, *meetings, *perMeeting); err != nil {
 		log.Fatal(err)
 	}
-	fmt.Printf("# %s: %d meetings, %d segments generated in %s\n\n", store.Dialect, *meetings,
+	fmt.Printf("# %s: %d meetings, %d segments generated in %s\n\n", store.Dialect(), *meetings,
 		*meetings**perMeeting, time.Since(start).Round(time.Second))
 
 	mid := uint64(*meetings / 2)
-	var deep models.Meeting
-	store.DB.Order("start_time DESC, id DESC").Offset(*meetings * 9 / 10).Limit(1).Find(&deep)
+	var deep models.MeetingCursor
+	err = own.QueryRow(fmt.Sprintf("SELECT start_time, id FROM meetings ORDER BY start_time DESC, id DESC LIMIT 1 OFFSET %d",
+		*meetings*9/10)).Scan(&deep.StartTime, &deep.ID)
+	if err != nil {
+		log.Fatal(err)
+	}
 	from := time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC)
 	var person string
-	store.DB.Raw("SELECT person_key FROM segments WHERE meeting_id = ? LIMIT 1", mid).Scan(&person)
+	if err := own.QueryRow(fmt.Sprintf("SELECT person_key FROM segments WHERE meeting_id = %d LIMIT 1", mid)).Scan(&person); err != nil {
+		log.Fatal(err)
+	}
 	queries := []struct {
 		name string
 		run  func(s *models.Store) error
@@ -77,7 +94,7 @@ func main() {
 		}},
 		{"meetings list, page 90% deep (keyset)", func(s *models.Store) error {
 			_, err := s.ListMeetings(ctx, models.MeetingFilter{Limit: 50,
-				Before: &models.MeetingCursor{StartTime: deep.StartTime, ID: deep.ID}})
+				Before: &deep})
 			return err
 		}},
 		{"meetings list, date range", func(s *models.Store) error {
@@ -131,10 +148,8 @@ func main() {
 		}},
 	}
 	for _, q := range queries {
-		capture := &captureLogger{}
-		s := *store
-		s.DB = store.DB.Session(&gorm.Session{Logger: capture})
-		if err := q.run(&s); err != nil {
+		plans, err := store.Explain(ctx, q.run)
+		if err != nil {
 			log.Fatalf("%s: %v", q.name, err)
 		}
 		var times []time.Duration
@@ -147,58 +162,36 @@ func main() {
 		}
 		slices.Sort(times)
 		fmt.Printf("## %s — median %s\n\n", q.name, times[2].Round(10*time.Microsecond))
-		for _, sql := range capture.sqls {
-			fmt.Printf("```sql\n%s\n```\n\n```\n%s```\n\n", sql, plan(store, sql))
+		for _, p := range plans {
+			fmt.Printf("```sql\n%s\n```\n\n```\n%s```\n\n", p.SQL, p.Plan)
 		}
 	}
 }
 
-// plan returns the engine's plan of sql.
-func plan(s *models.Store, sql string) string {
-	prefix := "EXPLAIN QUERY PLAN "
-	if s.Dialect == models.DialectPostgres {
-		prefix = "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) "
+// openOwn opens the command's own connection to dsn, on which it empties
+// and fills the tables.
+func openOwn(dsn string, postgres bool) (*sql.DB, error) {
+	if postgres {
+		return sql.Open("pgx", dsn)
 	}
-	rows, err := s.DB.Raw(prefix + sql).Rows()
-	if err != nil {
-		return "explain failed: " + err.Error() + "\n"
+	if !strings.HasPrefix(dsn, "file:") {
+		dsn = "file:" + dsn
 	}
-	defer rows.Close()
-	cols, _ := rows.Columns()
-	var b strings.Builder
-	for rows.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		rows.Scan(ptrs...)
-		// SQLite: id, parent, notused, detail; PostgreSQL: one text column.
-		fmt.Fprintf(&b, "%v\n", vals[len(vals)-1])
+	sep := "?"
+	if strings.Contains(dsn, "?") {
+		sep = "&"
 	}
-	return b.String()
-}
-
-// captureLogger records the SQL of every statement run through it.
-type captureLogger struct{ sqls []string }
-
-func (c *captureLogger) LogMode(logger.LogLevel) logger.Interface { return c }
-func (c *captureLogger) Info(context.Context, string, ...any)     {}
-func (c *captureLogger) Warn(context.Context, string, ...any)     {}
-func (c *captureLogger) Error(context.Context, string, ...any)    {}
-func (c *captureLogger) Trace(_ context.Context, _ time.Time, fc func() (string, int64), _ error) {
-	sql, _ := fc()
-	c.sqls = append(c.sqls, sql)
+	return sql.Open("sqlite3", dsn+sep+"_busy_timeout=10000&_foreign_keys=on")
 }
 
 // fill generates the rows in SQL, on the engine itself: fast, and the same
 // shape on both. Meeting i starts i×30 minutes after 2025-01-01; every 20th
 // meeting shares a series number; 2% are pending or failed; each meeting
 // has perMeeting segments of people drawn from 200,000.
-func fill(s *models.Store, meetings, perMeeting int) error {
+func fill(db *sql.DB, postgres bool, meetings, perMeeting int) error {
 	segs := meetings * perMeeting
 	var mq, sq string
-	if s.Dialect == models.DialectPostgres {
+	if postgres {
 		mq = fmt.Sprintf(`INSERT INTO meetings (id, uuid, meeting_number, webinar, topic, host_id, host_name, host_email, type,
 			start_time, end_time, timezone, account_id, fetch_status, fetch_attempts, last_error, source, people, segment_count, created_at, updated_at)
 			SELECT i, 'm-' || i || '==', 80000000000 + i %% 5000, false, 'Topic ' || (i %% 1000), 'h' || (i %% 300),
@@ -238,15 +231,15 @@ func fill(s *models.Store, meetings, perMeeting int) error {
 			'Left the meeting.', 'in_meeting', 'attendee', 'Mac', 'macOS', 'Berlin', '192.0.2.1',
 			'{"user_name":"Person","email":"p@example.com","device":"Mac"}' FROM c`, perMeeting, segs)
 	}
-	if err := s.DB.Exec(mq).Error; err != nil {
+	if _, err := db.Exec(mq); err != nil {
 		return fmt.Errorf("meetings: %w", err)
 	}
-	if err := s.DB.Exec(sq).Error; err != nil {
+	if _, err := db.Exec(sq); err != nil {
 		return fmt.Errorf("segments: %w", err)
 	}
-	if s.Dialect == models.DialectPostgres {
-		s.DB.Exec("SELECT setval(pg_get_serial_sequence('meetings', 'id'), (SELECT MAX(id) FROM meetings))")
-		return s.DB.Exec("ANALYZE").Error
+	if postgres {
+		db.Exec("SELECT setval(pg_get_serial_sequence('meetings', 'id'), (SELECT MAX(id) FROM meetings))")
 	}
-	return s.DB.Exec("ANALYZE").Error
+	_, err := db.Exec("ANALYZE")
+	return err
 }

@@ -317,12 +317,11 @@ func browse(base string, c *http.Client, stats *recorder, stop <-chan struct{}, 
 func waitFetched(ctx context.Context, store *models.Store, n int, within time.Duration) (fetched, failed int64, err error) {
 	deadline := time.Now().Add(within)
 	for {
-		if err := store.DB.WithContext(ctx).Model(&models.Meeting{}).Where("fetch_status = ?", models.FetchFetched).Count(&fetched).Error; err != nil {
+		counts, err := store.CountByStatus(ctx)
+		if err != nil {
 			return 0, 0, err
 		}
-		if err := store.DB.WithContext(ctx).Model(&models.Meeting{}).Where("fetch_status = ?", models.FetchFailed).Count(&failed).Error; err != nil {
-			return 0, 0, err
-		}
+		fetched, failed = counts[models.FetchFetched], counts[models.FetchFailed]
 		if fetched+failed >= int64(n) {
 			return fetched, failed, nil
 		}

@@ -77,7 +77,7 @@ func TestHandlerWithoutServe(t *testing.T) {
 	}
 	require.NoError(t, a.Close())
 	require.NoError(t, a.Close(), "a second Close does nothing")
-	assert.Error(t, a.Store().DB.Exec("SELECT 1").Error, "the store is closed")
+	assert.Error(t, a.Store().Ping(context.Background()), "the store is closed")
 }
 
 // Serve answers on the listener it is given until its context ends, then
@@ -102,7 +102,7 @@ func TestServeUntilContextEnds(t *testing.T) {
 	require.NoError(t, <-served)
 	_, err = net.Dial("tcp", ln.Addr().String())
 	assert.Error(t, err, "the listener is closed")
-	assert.Error(t, a.Store().DB.Exec("SELECT 1").Error, "the store is closed")
+	assert.Error(t, a.Store().Ping(context.Background()), "the store is closed")
 	assert.NoError(t, a.Close())
 }
 

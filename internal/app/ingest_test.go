@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"rollcall/internal/apptest"
+	"rollcall/internal/testdb"
 	"rollcall/models"
 	"rollcall/zoom/zoomtest"
 )
@@ -51,18 +52,15 @@ func TestIngestConcurrentDuplicateDeliveries(t *testing.T) {
 	apptest.WaitFetched(t, db, m.UUID, 20*time.Second)
 	apptest.AssertStoredExactly(t, db, m)
 
-	var meetings, events, fetchJobs int64
-	require.NoError(t, db.DB.Model(&models.Meeting{}).Count(&meetings).Error)
-	require.NoError(t, db.DB.Model(&models.WebhookEvent{}).Count(&events).Error)
-	require.NoError(t, db.DB.Raw("SELECT COUNT(*) FROM river_job WHERE kind = 'fetch_participants'").Scan(&fetchJobs).Error)
-	assert.Equal(t, int64(1), meetings)
-	assert.Equal(t, int64(1), events)
-	assert.Equal(t, int64(1), fetchJobs, "duplicate deliveries queued more than one fetch")
+	own := testdb.Open(t, a.DSN)
+	assert.Equal(t, int64(1), own.Count(t, "SELECT COUNT(*) FROM meetings"))
+	assert.Equal(t, int64(1), own.Count(t, "SELECT COUNT(*) FROM webhook_events"))
+	assert.Equal(t, int64(1), own.Count(t, "SELECT COUNT(*) FROM river_job WHERE kind = 'fetch_participants'"),
+		"duplicate deliveries queued more than one fetch")
 
 	// A late redelivery, after the fetch, changes nothing.
 	require.Equal(t, http.StatusOK, a.PostEnded(t, m))
-	require.NoError(t, db.DB.Raw("SELECT COUNT(*) FROM river_job WHERE kind = 'fetch_participants'").Scan(&fetchJobs).Error)
-	assert.Equal(t, int64(1), fetchJobs)
+	assert.Equal(t, int64(1), own.Count(t, "SELECT COUNT(*) FROM river_job WHERE kind = 'fetch_participants'"))
 	apptest.AssertStoredExactly(t, db, m)
 }
 

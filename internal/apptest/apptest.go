@@ -134,16 +134,14 @@ func WaitFetched(tb testing.TB, s *models.Store, uuid string, within time.Durati
 	tb.Helper()
 	var m models.Meeting
 	var err error
-	deadline := time.Now().Add(within)
-	for time.Now().Before(deadline) {
+	done := func() bool {
 		m, err = s.MeetingByUUID(context.Background(), uuid)
-		if err == nil && (m.FetchStatus == models.FetchFetched || m.FetchStatus == models.FetchFailed) {
-			return m
-		}
-		time.Sleep(20 * time.Millisecond)
+		return err == nil && (m.FetchStatus == models.FetchFetched || m.FetchStatus == models.FetchFailed)
 	}
-	tb.Fatalf("meeting %s not fetched in %s: err=%v, state %s, last error %q, attempts %d",
-		uuid, within, err, m.FetchStatus, m.LastError, m.FetchAttempts)
+	if !assert.Eventually(tb, done, within, 20*time.Millisecond) {
+		tb.Fatalf("meeting %s not fetched in %s: err=%v, state %s, last error %q, attempts %d",
+			uuid, within, err, m.FetchStatus, m.LastError, m.FetchAttempts)
+	}
 	return m
 }
 

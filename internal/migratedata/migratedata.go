@@ -9,8 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-
-	"gorm.io/gorm"
+	"strings"
 
 	"rollcall/jobs"
 	"rollcall/models"
@@ -54,47 +53,21 @@ func Run(ctx context.Context, args []string, stdout io.Writer, log *slog.Logger)
 	if err := jobs.Migrate(ctx, dst, log); err != nil {
 		return err
 	}
-	for _, m := range []any{&models.User{}, &models.Meeting{}, &models.WebhookEvent{}} {
-		var n int64
-		if err := dst.DB.WithContext(ctx).Model(m).Count(&n).Error; err != nil {
-			return err
-		}
-		if n > 0 {
+	counts, err := dst.RowCounts(ctx)
+	if err != nil {
+		return err
+	}
+	for _, c := range counts {
+		if c.Rows > 0 {
 			return errors.New("migrate-data: the PostgreSQL database is not empty; give an empty one")
 		}
 	}
 
-	err = dst.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		steps := []struct {
-			name  string
-			copy  func() (int64, error)
-			table string
-		}{
-			{"users", func() (int64, error) { return copyTable[models.User](ctx, src, tx, 1000) }, "users"},
-			{"sessions", func() (int64, error) { return copyTable[models.Session](ctx, src, tx, 1000) }, "sessions"},
-			{"meetings", func() (int64, error) { return copyTable[models.Meeting](ctx, src, tx, 1000) }, "meetings"},
-			{"segments", func() (int64, error) { return copyTable[models.Segment](ctx, src, tx, 2000) }, "segments"},
-			{"webhook events", func() (int64, error) { return copyTable[models.WebhookEvent](ctx, src, tx, 1000) }, "webhook_events"},
-			{"coverage runs", func() (int64, error) { return copyTable[models.CoverageRun](ctx, src, tx, 1000) }, "coverage_runs"},
-			{"arrivals by sweep or backfill", func() (int64, error) { return copyArrivals(ctx, src, tx) }, "meetings"},
-		}
-		for _, st := range steps {
-			n, err := st.copy()
-			if err != nil {
-				return fmt.Errorf("migrate-data: copy %s: %w", st.name, err)
-			}
-			// Ids were copied: move each sequence past them.
-			err = tx.Exec(fmt.Sprintf(`SELECT setval(pg_get_serial_sequence('%s', 'id'), COALESCE((SELECT MAX(id) FROM %s), 0) + 1, false)`,
-				st.table, st.table)).Error
-			if err != nil {
-				return fmt.Errorf("migrate-data: sequence of %s: %w", st.table, err)
-			}
-			fmt.Fprintf(stdout, "copied %d %s\n", n, st.name)
-		}
-		return nil
+	err = src.CopyInto(ctx, dst, func(table string, n int64) {
+		fmt.Fprintf(stdout, "copied %d %s\n", n, displayName(table))
 	})
 	if err != nil {
-		return err
+		return fmt.Errorf("migrate-data: %w", err)
 	}
 
 	// The queue is not copied: every meeting not yet fetched gets a fresh fetch.
@@ -102,8 +75,8 @@ func Run(ctx context.Context, args []string, stdout io.Writer, log *slog.Logger)
 	if err != nil {
 		return err
 	}
-	var unfinished []models.Meeting
-	if err := dst.DB.WithContext(ctx).Where("fetch_status <> ?", models.FetchFetched).Find(&unfinished).Error; err != nil {
+	unfinished, err := dst.UnfetchedMeetings(ctx)
+	if err != nil {
 		return err
 	}
 	for _, m := range unfinished {
@@ -116,55 +89,23 @@ func Run(ctx context.Context, args []string, stdout io.Writer, log *slog.Logger)
 	}
 	fmt.Fprintf(stdout, "queued %d unfinished fetches\n", len(unfinished))
 
-	for _, m := range []struct {
-		name  string
-		model any
-	}{{"users", &models.User{}}, {"sessions", &models.Session{}}, {"meetings", &models.Meeting{}},
-		{"segments", &models.Segment{}}, {"webhook events", &models.WebhookEvent{}}, {"coverage runs", &models.CoverageRun{}}} {
-		var a, b int64
-		if err := src.DB.WithContext(ctx).Model(m.model).Count(&a).Error; err != nil {
-			return err
-		}
-		if err := dst.DB.WithContext(ctx).Model(m.model).Count(&b).Error; err != nil {
-			return err
-		}
-		if a != b {
-			return fmt.Errorf("migrate-data: %s: %d in SQLite but %d in PostgreSQL", m.name, a, b)
+	copied, err := src.RowCounts(ctx)
+	if err != nil {
+		return err
+	}
+	stored, err := dst.RowCounts(ctx)
+	if err != nil {
+		return err
+	}
+	for i, c := range copied {
+		if c.Rows != stored[i].Rows {
+			return fmt.Errorf("migrate-data: %s: %d in SQLite but %d in PostgreSQL", displayName(c.Table), c.Rows, stored[i].Rows)
 		}
 	}
 	_, err = fmt.Fprintln(stdout, "verified: every table has the same number of rows in both databases")
 	return err
 }
 
-// copyTable copies every row of T from src into tx in batches of size,
-// keeping ids, and returns how many it copied.
-func copyTable[T any](ctx context.Context, src *models.Store, tx *gorm.DB, size int) (int64, error) {
-	var total int64
-	var batch []T
-	res := src.DB.WithContext(ctx).Order("id").FindInBatches(&batch, size, func(_ *gorm.DB, _ int) error {
-		if err := tx.Omit("User").Create(&batch).Error; err != nil {
-			return err
-		}
-		total += int64(len(batch))
-		return nil
-	})
-	return total, res.Error
-}
-
-// copyArrivals sets how each meeting arrived that did not arrive by webhook
-// (the column only the Store's discovery writes, so copyTable leaves it at
-// its default), and returns how many it set.
-func copyArrivals(ctx context.Context, src *models.Store, tx *gorm.DB) (int64, error) {
-	var rows []models.Meeting
-	err := src.DB.WithContext(ctx).Select("id", "arrived_via").
-		Where("arrived_via <> ?", models.ArrivedWebhook).Order("id").Find(&rows).Error
-	if err != nil {
-		return 0, err
-	}
-	for _, m := range rows {
-		if err := tx.Exec("UPDATE meetings SET arrived_via = ? WHERE id = ?", m.ArrivedVia, m.ID).Error; err != nil {
-			return 0, err
-		}
-	}
-	return int64(len(rows)), nil
-}
+// displayName is how the progress report names table: "webhook events"
+// for webhook_events.
+func displayName(table string) string { return strings.ReplaceAll(table, "_", " ") }
