@@ -223,8 +223,7 @@ func TestMigrateIsIdempotent(t *testing.T) {
 	v, err = s.SchemaVersion(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, latestVersion(t, s), v)
-	var applied []string
-	applied = rowStrings(t, s.sqlDB, "SELECT version_id FROM "+versionTable)
+	applied := rowStrings(t, s.sqlDB, "SELECT version_id FROM "+versionTable)
 	assert.Equal(t, recordedVersions(t, s), applied, "each version is recorded once")
 }
 
