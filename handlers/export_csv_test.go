@@ -27,8 +27,6 @@ import (
 	"rollcall/zoom/zoomtest"
 )
 
-
-
 // newExportEnv is newEnv with a default zone (ROLLCALL_TIMEZONE) of
 // America/New_York, so that tests can tell the default from ?tz=.
 func newExportEnv(t *testing.T) *env {
