@@ -69,6 +69,7 @@ type options struct {
 	drainCap     time.Duration
 	baseline     time.Duration
 	postgres     string
+	burst        int
 }
 
 func run() error {
@@ -82,6 +83,7 @@ func run() error {
 	flag.DurationVar(&o.duration, "duration", 10*time.Minute, "cap on the webhook phase; fewer webhooks are posted if it runs out")
 	flag.DurationVar(&o.drainCap, "drain", 30*time.Minute, "cap on waiting for every meeting to be fetched")
 	flag.DurationVar(&o.baseline, "baseline", 5*time.Second, "length of each baseline measurement")
+	flag.IntVar(&o.burst, "burst", 0, "instead of the meeting.ended load: post this many participant events at once (-concurrency senders, e.g. 64), the top of the hour")
 	flag.StringVar(&o.postgres, "postgres", "", "postgres:// URL of a server on which to create (and drop) a temporary database; default a temporary SQLite file")
 	flag.Parse()
 	if o.webhooks < 1 || o.concurrency < 1 || o.managers < 0 {
@@ -97,6 +99,9 @@ func run() error {
 
 	fake := zoomtest.NewServer()
 	defer fake.Close()
+	if o.burst > 0 {
+		o.webhooks = 0 // the burst posts participant events instead
+	}
 	fmt.Printf("preparing %d meetings at the fake Zoom...\n", o.webhooks)
 	meetings := make([]zoomtest.Meeting, o.webhooks)
 	base := time.Now().UTC().Add(-time.Duration(o.webhooks+10) * time.Hour).Truncate(time.Hour)
@@ -129,6 +134,10 @@ func run() error {
 		req, _ := zoomtest.SignedWebhook(rc.url+"/webhooks/zoom", "wrong secret", unsigned, time.Now())
 		return req, http.StatusUnauthorized
 	})
+
+	if o.burst > 0 {
+		return burst(ctx, rc, client, fake, o, dsn, healthz, refused)
+	}
 
 	// Managers sign in through the real form.
 	var sessions []*http.Client
@@ -520,4 +529,79 @@ func cpuModel() string {
 		}
 	}
 	return "?"
+}
+
+// burst posts o.burst distinct participant events (joins of one large
+// meeting) from o.concurrency senders as fast as they go, then reports the
+// answer times and checks that every event answered 200 is stored.
+func burst(ctx context.Context, rc *rollcall, client *http.Client, fake *zoomtest.Server, o options, dsn string, healthz, refused *series) error {
+	m := zoomtest.Generate(zoomtest.GenOptions{Participants: o.burst, Seed: 1, AllFields: true,
+		Start: time.Now().UTC().Truncate(time.Minute), UUID: "burst-meeting=="})
+	if len(m.Participants) < o.burst {
+		return fmt.Errorf("the fake Zoom generated %d participants, not %d", len(m.Participants), o.burst)
+	}
+	before, err := storedEvents(ctx, rc.store)
+	if err != nil {
+		return err
+	}
+	stats := newRecorder()
+	var next atomic.Int64
+	start := time.Now()
+	var senders sync.WaitGroup
+	for range o.concurrency {
+		senders.Go(func() {
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= o.burst {
+					return
+				}
+				p := m.Participants[i]
+				req, err := zoomtest.SignedWebhook(rc.url+"/webhooks/zoom", fake.WebhookSecret,
+					zoomtest.ParticipantJoinedBody(m, p, m.Start.Add(time.Duration(i)*time.Millisecond)), time.Now())
+				if err != nil {
+					stats.fail("POST /webhooks/zoom (join)", err)
+					continue
+				}
+				stats.do(client, "POST /webhooks/zoom (join)", req, http.StatusOK)
+			}
+		})
+	}
+	senders.Wait()
+	took := time.Since(start)
+	after, err := storedEvents(ctx, rc.store)
+	if err != nil {
+		return err
+	}
+	s := stats.get("POST /webhooks/zoom (join)")
+	fmt.Println()
+	fmt.Printf("machine: %d CPUs (%s), %s/%s, %s; database %s\n", runtime.NumCPU(), cpuModel(), runtime.GOOS, runtime.GOARCH, runtime.Version(), engine(dsn))
+	fmt.Printf("command: %s\n", strings.Join(os.Args, " "))
+	fmt.Printf("date: %s\n\n", time.Now().UTC().Format(time.RFC3339))
+	fmt.Printf("baseline GET /healthz:                 %8.0f req/s  p50 %s  p99 %s  (%d errors)\n", healthz.rate(), healthz.q(0.5), healthz.q(0.99), healthz.errors)
+	fmt.Printf("baseline webhook refused (verify only): %8.0f req/s  p50 %s  p99 %s  (%d errors)\n", refused.rate(), refused.q(0.5), refused.q(0.99), refused.errors)
+	fmt.Printf("\nburst: %d participant events from %d senders in %s = %.0f/s\n", o.burst, o.concurrency, took.Round(time.Millisecond), float64(o.burst)/took.Seconds())
+	fmt.Printf("answers: p50 %s  p99 %s  max %s  errors %d (Zoom gives up on an answer after 3 s)\n", s.q(0.5), s.q(0.99), s.q(1), s.errors)
+	fmt.Printf("stored: %d new events of %d posted\n", after-before, o.burst)
+	fmt.Printf("peak RSS (VmHWM, whole process): %s\n", vmHWM())
+	for _, e := range stats.samples() {
+		fmt.Println("  e.g.", e)
+	}
+	if s.errors > 0 || after-before != int64(o.burst) || s.q(1) >= 3*time.Second {
+		return fmt.Errorf("%d errors, %d of %d events stored, slowest answer %s", s.errors, after-before, o.burst, s.q(1))
+	}
+	return nil
+}
+
+// storedEvents counts the webhook events in the database.
+func storedEvents(ctx context.Context, store *models.Store) (int64, error) {
+	counts, err := store.RowCounts(ctx)
+	if err != nil {
+		return 0, err
+	}
+	for _, c := range counts {
+		if c.Table == "webhook_events" {
+			return c.Rows, nil
+		}
+	}
+	return 0, errors.New("load: no webhook_events table")
 }
