@@ -256,3 +256,128 @@ func TestLivePage(t *testing.T) {
 	assert.Equal(t, fmt.Sprint(stored.ID), first.AttrOr("data-id", ""), "live meetings come first")
 	assert.Equal(t, 2, list.Find(`[data-testid="meeting-row"]`).Length())
 }
+
+// TestProvisionalThenReplaced: after meeting.ended the events' attendance is
+// shown at once, marked provisional, until the fetch from Zoom replaces it.
+func TestProvisionalThenReplaced(t *testing.T) {
+	fake := zoomtest.NewServer()
+	defer fake.Close()
+	fake.SetNotReadyFor(24 * time.Hour) // Zoom is still processing the meeting
+	a := apptest.Start(t, fake, map[string]string{
+		"ROLLCALL_ADMIN_EMAIL": "admin@example.com", "ROLLCALL_ADMIN_PASSWORD": "a long admin password",
+	})
+	db := a.Store()
+	start := time.Now().UTC().Add(-2 * time.Hour).Truncate(time.Second)
+	m := zoomtest.Generate(zoomtest.GenOptions{Participants: 30, Seed: 21, Start: start})
+	fake.AddMeeting(m)
+	postAll(t, a, bodiesOf(zoomtest.MeetingEvents(m)))
+
+	stored, err := db.MeetingByUUID(context.Background(), m.UUID)
+	require.NoError(t, err)
+	require.Eventually(t, func() bool {
+		stored, err = db.MeetingByUUID(context.Background(), m.UUID)
+		return err == nil && strings.HasPrefix(stored.LastError, "waiting for Zoom")
+	}, 20*time.Second, 20*time.Millisecond, "the fetch waits for Zoom")
+	require.NotNil(t, stored.EndTime)
+
+	c := apptest.SignIn(t, a.URL, "admin@example.com", "a long admin password")
+	page := fmt.Sprintf("%s/meetings/%d", a.URL, stored.ID)
+	doc := apptest.GetDoc(t, c, page)
+	assert.Equal(t, 1, doc.Find(`[data-testid="provisional"]`).Length(), "marked provisional")
+	assert.Equal(t, 0, doc.Find(`meta[http-equiv="refresh"]`).Length(), "ended: no reload")
+	assert.Equal(t, 0, doc.Find(`[data-testid="live"]`).Length())
+	_, evAs := eventAttendance(t, db, m.UUID, time.Now())
+	assert.Equal(t, len(evAs), doc.Find(`[data-testid="person"]`).Length(), "the events' people are shown")
+
+	fake.SetNotReadyFor(0) // Zoom is ready: the fetch replaces the events' attendance
+	stored = apptest.WaitFetched(t, db, m.UUID, 30*time.Second)
+	require.Equal(t, models.FetchFetched, stored.FetchStatus, stored.LastError)
+	doc = apptest.GetDoc(t, c, page)
+	assert.Equal(t, 0, doc.Find(`[data-testid="provisional"]`).Length(), "replaced by the fetch")
+	assert.Equal(t, "dashboard", strings.TrimSpace(doc.Find(`[data-testid="participants-source"]`).Text()))
+	apptest.AssertStoredExactly(t, db, m)
+}
+
+// TestAPIRefusedEventsAreTheRecord: when Zoom refuses both participant
+// lists for plan or scope, the live events are stored as the meeting's
+// participants, from webhooks.
+func TestAPIRefusedEventsAreTheRecord(t *testing.T) {
+	fake := zoomtest.NewServer()
+	defer fake.Close()
+	fake.SetDashboardDenied(true)
+	fake.FailNext(100, zoomtest.Fault{Path: "/v2/report/", Status: http.StatusForbidden, Code: 4711,
+		Message: "Invalid access token, does not contain scopes:[report:read:admin]."})
+	a := apptest.Start(t, fake, map[string]string{
+		"ROLLCALL_ADMIN_EMAIL": "admin@example.com", "ROLLCALL_ADMIN_PASSWORD": "a long admin password",
+	})
+	db := a.Store()
+	m := zoomtest.Generate(zoomtest.GenOptions{Participants: 40, Seed: 31})
+	fake.AddMeeting(m)
+	postAll(t, a, bodiesOf(zoomtest.MeetingEvents(m)))
+	stored := apptest.WaitFetched(t, db, m.UUID, 30*time.Second)
+	require.Equal(t, models.FetchFetched, stored.FetchStatus, stored.LastError)
+	assert.Equal(t, models.SourceWebhooks, stored.Source)
+
+	segs, err := db.Segments(context.Background(), stored.ID)
+	require.NoError(t, err)
+	evSegs, err := db.EventSegments(context.Background(), stored)
+	require.NoError(t, err)
+	require.Len(t, segs, len(evSegs))
+	assert.Equal(t, len(evSegs), stored.SegmentCount)
+	th := models.DefaultThresholds()
+	assert.Equal(t, lines(models.MeetingAttendance(stored, evSegs, time.Now(), th)),
+		lines(models.MeetingAttendance(stored, segs, time.Now(), th)), "the stored record is the events' attendance")
+
+	c := apptest.SignIn(t, a.URL, "admin@example.com", "a long admin password")
+	doc := apptest.GetDoc(t, c, fmt.Sprintf("%s/meetings/%d", a.URL, stored.ID))
+	assert.Equal(t, 1, doc.Find(`[data-testid="from-live-events"]`).Length(), "the meeting says: from live events")
+	assert.Equal(t, 0, doc.Find(`[data-testid="provisional"]`).Length())
+}
+
+// TestAPIRefusedWithoutEventsFails: with no live events the refusal still
+// fails the meeting, as before.
+func TestAPIRefusedWithoutEventsFails(t *testing.T) {
+	fake := zoomtest.NewServer()
+	defer fake.Close()
+	fake.SetDashboardDenied(true)
+	fake.FailNext(100, zoomtest.Fault{Path: "/v2/report/", Status: http.StatusForbidden, Code: 4711, Message: "no scope"})
+	a := apptest.Start(t, fake, nil)
+	m := zoomtest.Generate(zoomtest.GenOptions{Participants: 10, Seed: 32})
+	fake.AddMeeting(m)
+	require.Equal(t, http.StatusOK, a.PostEnded(t, m))
+	stored := apptest.WaitFetched(t, a.Store(), m.UUID, 30*time.Second)
+	assert.Equal(t, models.FetchFailed, stored.FetchStatus)
+}
+
+// TestSourceWebhooks: ZOOM_PARTICIPANTS_SOURCE=webhooks stores the events'
+// attendance at meeting.ended and never asks Zoom for participants.
+func TestSourceWebhooks(t *testing.T) {
+	fake := zoomtest.NewServer()
+	defer fake.Close()
+	a := apptest.Start(t, fake, map[string]string{"ZOOM_PARTICIPANTS_SOURCE": "webhooks"})
+	db := a.Store()
+	m := zoomtest.Generate(zoomtest.GenOptions{Participants: 50, Seed: 41})
+	fake.AddMeeting(m) // listed, but not to be asked
+	evs := zoomtest.MeetingEvents(m)
+	postAll(t, a, bodiesOf(evs, zoom.EventMeetingEnded))
+	live, err := db.MeetingByUUID(context.Background(), m.UUID)
+	require.NoError(t, err)
+	assert.Equal(t, models.FetchLive, live.FetchStatus)
+	require.Equal(t, http.StatusOK, a.PostEnded(t, m))
+	stored := apptest.WaitFetched(t, db, m.UUID, 30*time.Second)
+	require.Equal(t, models.FetchFetched, stored.FetchStatus, stored.LastError)
+	assert.Equal(t, models.SourceWebhooks, stored.Source)
+	assert.Equal(t, m.End, stored.EndTime.UTC())
+	for _, r := range fake.Requests() {
+		assert.NotContains(t, r.Path, "participants", "no participants API call with source webhooks")
+		assert.NotContains(t, r.Path, "past_meetings", "no API call at all with source webhooks")
+	}
+	segs, err := db.Segments(context.Background(), stored.ID)
+	require.NoError(t, err)
+	evSegs, err := db.EventSegments(context.Background(), stored)
+	require.NoError(t, err)
+	require.NotEmpty(t, segs)
+	th := models.DefaultThresholds()
+	assert.Equal(t, lines(models.MeetingAttendance(stored, evSegs, time.Now(), th)),
+		lines(models.MeetingAttendance(stored, segs, time.Now(), th)))
+}
