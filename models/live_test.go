@@ -142,3 +142,68 @@ func TestLiveSegmentsAnyOrder(t *testing.T) {
 		}
 	}
 }
+
+// TestLiveMeetingLifecycle: the first event makes a live meeting, later
+// events leave it be, meeting.ended ends it (pending, the payload's window),
+// a sweep ends one whose meeting.ended never came, and deleting a meeting
+// deletes its events.
+func TestLiveMeetingLifecycle(t *testing.T) {
+	ctx := t.Context()
+	s := openStoreTest(t)
+	start := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	end := start.Add(time.Hour)
+	joined := ParticipantEvent{MeetingUUID: "live==", ParticipantKey: "p:a", Event: "meeting.participant_joined",
+		EventTime: start.Add(time.Minute), ParticipantUUID: "a", Name: "Ann"}
+	require.NoError(t, s.Tx(ctx, func(tx *Tx) error {
+		if err := tx.EnsureLiveMeetings(ctx, []LiveMeeting{
+			{UUID: "live==", MeetingNumber: 81234567890, StartTime: start.Add(time.Minute)},
+			{UUID: "live==", MeetingNumber: 81234567890, Topic: "ignored: the first entry wins", StartTime: start},
+			{UUID: "missed==", StartTime: start},
+		}); err != nil {
+			return err
+		}
+		return tx.RecordParticipantEvents(ctx, []ParticipantEvent{joined, joined})
+	}))
+	m, err := s.MeetingByUUID(ctx, "live==")
+	require.NoError(t, err)
+	assert.Equal(t, FetchLive, m.FetchStatus)
+	assert.Nil(t, m.EndTime)
+	assert.Equal(t, ArrivedWebhook, m.ArrivedVia)
+	require.NoError(t, s.Tx(ctx, func(tx *Tx) error {
+		if err := tx.EnsureLiveMeetings(ctx, []LiveMeeting{{UUID: "live==", Topic: "Standup", StartTime: end}}); err != nil {
+			return err
+		}
+		return tx.RecordParticipantEvents(ctx, []ParticipantEvent{joined})
+	}))
+	assert.Equal(t, int64(1), count(t, s, &ParticipantEvent{}), "one row per event")
+	again, err := s.MeetingByUUID(ctx, "live==")
+	require.NoError(t, err)
+	assert.Equal(t, "Standup", again.Topic, "a later event fills in the topic")
+	assert.Equal(t, m.StartTime, again.StartTime, "and changes nothing else")
+
+	stored, err := s.StoredUUIDs(ctx, []string{"live==", "missed=="})
+	require.NoError(t, err)
+	assert.Empty(t, stored, "live meetings are not stored for sweeps")
+
+	ended, err := s.UpsertEndedMeeting(ctx, MeetingEnded{UUID: "live==", StartTime: start, EndTime: &end, Topic: "Standup"})
+	require.NoError(t, err)
+	assert.Equal(t, m.ID, ended.ID)
+	assert.Equal(t, FetchPending, ended.FetchStatus)
+	assert.Equal(t, start, ended.StartTime.UTC(), "the payload's start")
+	require.NotNil(t, ended.EndTime)
+	assert.Equal(t, end, ended.EndTime.UTC())
+
+	swept, inserted, err := s.InsertDiscovered(ctx, Discovered{MeetingEnded: MeetingEnded{UUID: "missed==", StartTime: start, EndTime: &end},
+		Via: ArrivedSweep})
+	require.NoError(t, err)
+	assert.True(t, inserted, "a sweep ends a live meeting whose meeting.ended was missed")
+	assert.Equal(t, FetchPending, swept.FetchStatus)
+	require.NotNil(t, swept.EndTime)
+
+	segs, err := s.EventSegments(ctx, ended)
+	require.NoError(t, err)
+	require.Len(t, segs, 1)
+	assert.Equal(t, m.ID, segs[0].MeetingID)
+	require.NoError(t, s.DeleteMeeting(ctx, m.ID))
+	assert.Zero(t, count(t, s, &ParticipantEvent{}))
+}
