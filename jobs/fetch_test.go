@@ -397,9 +397,9 @@ func TestWaitsOf(t *testing.T) {
 // (source webhooks); with EventsOnly Zoom is not asked at all.
 func TestFetchFromLiveEvents(t *testing.T) {
 	for _, tc := range []struct {
-		name       string
-		cfg        Config
-		zoomErr    error
+		name    string
+		cfg     Config
+		zoomErr error
 	}{
 		{name: "API refused", zoomErr: paidOnly},
 		{name: "events only", cfg: Config{EventsOnly: true}, zoomErr: badGateway},
