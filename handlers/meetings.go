@@ -235,6 +235,9 @@ func (h *Handlers) showMeetingPage(c *gin.Context) error {
 		p.Page.Refresh = liveRefreshSeconds
 	}
 	p.Provisional = fromEvents && !p.Live
+	if fromEvents {
+		p.Source = models.SourceWebhooks // so far: the fetch may replace them
+	}
 	p.CanRefetch = u.IsAdmin()
 	switch c.Query("refetch") {
 	case "queued":

@@ -284,6 +284,7 @@ func TestProvisionalThenReplaced(t *testing.T) {
 	page := fmt.Sprintf("%s/meetings/%d", a.URL, stored.ID)
 	doc := apptest.GetDoc(t, c, page)
 	assert.Equal(t, 1, doc.Find(`[data-testid="provisional"]`).Length(), "marked provisional")
+	assert.Contains(t, doc.Find(`[data-testid="participants-source"]`).Text(), "webhooks", "where they came from, so far")
 	assert.Equal(t, 0, doc.Find(`meta[http-equiv="refresh"]`).Length(), "ended: no reload")
 	assert.Equal(t, 0, doc.Find(`[data-testid="live"]`).Length())
 	_, evAs := eventAttendance(t, db, m.UUID, time.Now())
