@@ -63,6 +63,8 @@ func TestWebhookBurstOfParticipantEvents(t *testing.T) {
 	require.Equal(t, map[int]int{http.StatusOK: n}, codes)
 	stored := e.db.Count(t, "SELECT COUNT(*) FROM webhook_events WHERE event = 'meeting.participant_joined'")
 	assert.Equal(t, int64(n), stored, "every event answered 200 is stored")
+	assert.Equal(t, int64(n), e.db.Count(t, "SELECT COUNT(*) FROM participant_events"), "and kept for live attendance")
+	assert.Equal(t, int64(1), e.db.Count(t, "SELECT COUNT(*) FROM meetings WHERE fetch_status = 'live'"), "one live meeting")
 	slices.Sort(waits)
 	t.Logf("%d events: p50 %s, p99 %s, max %s", n, waits[len(waits)/2], waits[len(waits)*99/100], waits[len(waits)-1])
 }

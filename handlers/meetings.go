@@ -52,6 +52,17 @@ func (h *Handlers) listMeetings(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
+	if f.Before == nil && f.After == nil && f.Q == "" && f.Host == "" && f.From.IsZero() && f.To.IsZero() {
+		// Live meetings first, however they rank by start.
+		live, err := h.store.LiveMeetings(c.Request.Context(), meetingsPageSize)
+		if err != nil {
+			return err
+		}
+		if len(live) > 0 {
+			rest := slices.DeleteFunc(page.Meetings, func(m models.Meeting) bool { return m.FetchStatus == models.FetchLive })
+			page.Meetings = append(live, rest...)
+		}
+	}
 
 	k := clock{loc: loc}
 	p := views.MeetingsPage{
@@ -205,12 +216,28 @@ func (h *Handlers) showMeetingPage(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
+	fromEvents := false
+	if m.FetchStatus != models.FetchFetched && len(segs) == 0 {
+		// Live, or ended and not fetched yet: what the live events say.
+		evSegs, err := h.store.EventSegments(ctx, m)
+		if err != nil {
+			return err
+		}
+		segs, fromEvents = evSegs, len(evSegs) > 0
+	}
 	sortKey, dir := c.DefaultQuery("sort", "first_join"), c.DefaultQuery("dir", "asc")
 	if dir != "desc" {
 		dir = "asc"
 	}
 	p := h.meetingPage(m, segs, loc, sortKey, dir, c.Query("tz"))
 	p.Page = h.frame(c, u, m.Topic, "meetings", loc.String())
+	if p.Live {
+		p.Page.Refresh = liveRefreshSeconds
+	}
+	p.Provisional = fromEvents && !p.Live
+	if fromEvents {
+		p.Source = models.SourceWebhooks // so far: the fetch may replace them
+	}
 	p.CanRefetch = u.IsAdmin()
 	switch c.Query("refetch") {
 	case "queued":
@@ -254,6 +281,29 @@ func (h *Handlers) meetingPage(m models.Meeting, segs []models.Segment, loc *tim
 	}
 	if w.Live() {
 		p.Length += " so far"
+		p.InNow, p.Waiting, p.Left = []views.LiveRow{}, []views.LiveRow{}, []views.LiveRow{}
+		for _, a := range as {
+			in, waiting := false, false
+			for _, s := range a.Segments {
+				if s.LeaveTime == nil {
+					in = in || s.Status != models.StatusWaitingRoom
+					waiting = waiting || s.Status == models.StatusWaitingRoom
+				}
+			}
+			r := views.LiveRow{Key: a.Key, Name: a.Name, SoFar: duration(a.AttendedSeconds)}
+			if r.Name == "" {
+				r.Name = "(no name)"
+			}
+			switch {
+			case in:
+				p.InNow = append(p.InNow, r)
+			case waiting:
+				r.SoFar = duration(waitedSeconds(a, end))
+				p.Waiting = append(p.Waiting, r)
+			default:
+				p.Left = append(p.Left, r)
+			}
+		}
 	}
 	for _, col := range personColumns {
 		sc := views.SortColumn{Key: col.key, Label: col.label, Sort: "none"}
@@ -288,6 +338,28 @@ func (h *Handlers) meetingPage(m models.Meeting, segs []models.Segment, loc *tim
 	}
 	p.Timeline = views.NewTimeline(tl)
 	return p
+}
+
+// liveRefreshSeconds is how often a live meeting's page reloads itself.
+const liveRefreshSeconds = 30
+
+// waitedSeconds is how long a person has been in the waiting room in all,
+// each waiting-room segment counted up to its leave or to now.
+func waitedSeconds(a models.Attendance, now time.Time) int64 {
+	var d time.Duration
+	for _, s := range a.Segments {
+		if s.Status != models.StatusWaitingRoom {
+			continue
+		}
+		leave := now
+		if s.LeaveTime != nil {
+			leave = *s.LeaveTime
+		}
+		if leave.After(s.JoinTime) {
+			d += leave.Sub(s.JoinTime)
+		}
+	}
+	return int64(d / time.Second)
 }
 
 // personRow lays out one person's attendance and sessions.

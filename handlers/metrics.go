@@ -81,7 +81,7 @@ func (s *stateCollector) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	if counts, err := s.store.CountByStatus(ctx); err == nil {
-		for _, st := range []string{models.FetchPending, models.FetchFetching, models.FetchFetched, models.FetchFailed} {
+		for _, st := range []string{models.FetchLive, models.FetchPending, models.FetchFetching, models.FetchFetched, models.FetchFailed} {
 			ch <- prometheus.MustNewConstMetric(meetingsDesc, prometheus.GaugeValue, float64(counts[st]), st)
 		}
 	} else {

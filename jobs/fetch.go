@@ -52,8 +52,11 @@ func (w *FetchWorker) Timeout(*river.Job[FetchParticipantsArgs]) time.Duration {
 }
 
 // Work runs one fetch attempt. Zoom's "not ready yet" and rate limits snooze
-// the job; bad credentials and missing permissions cancel it and mark the
-// meeting failed with Zoom's message; anything else is retried by River with
+// the job; bad credentials cancel it and mark the meeting failed with Zoom's
+// message, and so do missing permissions unless the meeting has live
+// participant events, which are then stored as its participants (source
+// webhooks); with Config.EventsOnly the events are stored without asking
+// Zoom at all; anything else is retried by River with
 // backoff until MaxAttempts, and the meeting is then marked failed.
 func (w *FetchWorker) Work(ctx context.Context, job *river.Job[FetchParticipantsArgs]) error {
 	log := w.log.With("job_id", job.ID, "meeting_uuid", job.Args.UUID, "attempt", job.Attempt)
@@ -66,6 +69,10 @@ func (w *FetchWorker) Work(ctx context.Context, job *river.Job[FetchParticipants
 	}
 	if err := w.store.MarkFetching(ctx, m.ID); err != nil {
 		return err
+	}
+	if w.cfg.EventsOnly {
+		// ZOOM_PARTICIPANTS_SOURCE=webhooks: the live events are the record.
+		return w.saveEvents(ctx, job, m)
 	}
 	err = w.fetch(ctx, job, m)
 	if err == nil {
@@ -135,6 +142,17 @@ func (w *FetchWorker) save(ctx context.Context, job *river.Job[FetchParticipants
 	})
 }
 
+// saveEvents stores the segments built from meeting m's live participant
+// events as its participants, from source models.SourceWebhooks, and
+// completes job, as save does.
+func (w *FetchWorker) saveEvents(ctx context.Context, job *river.Job[FetchParticipantsArgs], m models.Meeting) error {
+	segs, err := w.store.EventSegments(ctx, m)
+	if err != nil {
+		return err
+	}
+	return w.save(ctx, job, m, models.SourceWebhooks, segs)
+}
+
 // errNoParticipants: Zoom answered but listed nobody, which right after a
 // meeting ends means its data is not processed yet.
 var errNoParticipants = errors.New("zoom listed no participants yet")
@@ -167,7 +185,19 @@ func (w *FetchWorker) outcome(ctx context.Context, job *river.Job[FetchParticipa
 			return err
 		}
 		return snooze(ctx, waitsOf(job), wait)
-	case errors.Is(err, zoom.ErrUnauthorized), errors.Is(err, zoom.ErrPermission):
+	case errors.Is(err, zoom.ErrPermission):
+		// Zoom refuses this account both participant lists: the live
+		// events, when there are any, are the record instead.
+		evs, evErr := w.store.ParticipantEvents(ctx, m.UUID)
+		if evErr != nil {
+			return evErr
+		}
+		if len(evs) > 0 {
+			log.Info("participants API refused; storing the live events as the record", "events", len(evs), "error", err)
+			return w.saveEvents(ctx, job, m)
+		}
+		return w.fail(ctx, m, log, err.Error(), river.JobCancel(err))
+	case errors.Is(err, zoom.ErrUnauthorized):
 		return w.fail(ctx, m, log, err.Error(), river.JobCancel(err))
 	case job.Attempt >= job.MaxAttempts:
 		return w.fail(ctx, m, log, fmt.Sprintf("gave up after %d attempts: %v", job.Attempt, err), err)

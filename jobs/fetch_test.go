@@ -391,3 +391,50 @@ func TestWaitsOf(t *testing.T) {
 		assert.Equal(t, tc.want, waitsOf(job), tc.metadata)
 	}
 }
+
+// TestFetchFromLiveEvents: when Zoom refuses both participant lists for
+// plan or scope, a meeting with live events gets its event-built segments
+// (source webhooks); with EventsOnly Zoom is not asked at all.
+func TestFetchFromLiveEvents(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		cfg     Config
+		zoomErr error
+	}{
+		{name: "API refused", zoomErr: paidOnly},
+		{name: "events only", cfg: Config{EventsOnly: true}, zoomErr: badGateway},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := context.Background()
+			e := newTestEnv(t, tc.cfg)
+			m := e.meeting(t, "uuid-live", false)
+			e.zoom.answer(nil, tc.zoomErr)
+			joined := start.Add(-50 * time.Minute)
+			require.NoError(t, e.store.Tx(ctx, func(tx *models.Tx) error {
+				return tx.RecordParticipantEvents(ctx, []models.ParticipantEvent{
+					{MeetingUUID: m.UUID, ParticipantKey: "p:1", Event: zoom.EventParticipantJoined, EventTime: joined,
+						ParticipantUUID: "1", Name: "Grace Hopper", Email: "grace@example.com"},
+					{MeetingUUID: m.UUID, ParticipantKey: "p:1", Event: zoom.EventParticipantLeft, EventTime: joined.Add(30 * time.Minute),
+						ParticipantUUID: "1", Name: "Grace Hopper", Email: "grace@example.com"},
+					{MeetingUUID: m.UUID, ParticipantKey: "p:2", Event: zoom.EventParticipantJoined, EventTime: joined,
+						ParticipantUUID: "2", Name: "Alan Turing"},
+				})
+			}))
+
+			res, err := e.fetch(t, m, nil)
+			require.NoError(t, err)
+			assert.Equal(t, river.EventKindJobCompleted, res.EventKind)
+			got := e.storedMeeting(t, m.ID)
+			assert.Equal(t, models.FetchFetched, got.FetchStatus)
+			assert.Equal(t, models.SourceWebhooks, got.Source)
+			assert.Empty(t, got.LastError)
+			assert.Equal(t, 2, got.SegmentCount)
+			assert.Equal(t, 2, got.People)
+			segs, err := e.store.Segments(ctx, m.ID)
+			require.NoError(t, err)
+			require.Len(t, segs, 2)
+			assert.Equal(t, "e:grace@example.com", segs[0].PersonKey)
+			assert.Nil(t, segs[1].LeaveTime, "Alan never left: until the end")
+		})
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -52,6 +53,9 @@ func (q *Queue) acceptTx(ctx context.Context, tx *models.Tx, evs []zoom.Event) (
 	if err != nil {
 		return nil, err
 	}
+	if err := q.liveTx(ctx, tx, evs, isNew); err != nil {
+		return nil, err
+	}
 	outs := make([]Intake, len(evs))
 	for i, ev := range evs {
 		outs[i].New = isNew[i]
@@ -62,6 +66,56 @@ func (q *Queue) acceptTx(ctx context.Context, tx *models.Tx, evs []zoom.Event) (
 		}
 	}
 	return outs, nil
+}
+
+// liveTx stores what live attendance needs of the new events among evs,
+// inside tx, in two statements: the meeting instance of every
+// meeting.started and participant event not stored yet (live until its
+// meeting.ended), and one participant event row per participant event.
+func (q *Queue) liveTx(ctx context.Context, tx *models.Tx, evs []zoom.Event, isNew []bool) error {
+	var meetings []models.LiveMeeting
+	var parts []models.ParticipantEvent
+	for i, ev := range evs {
+		started := ev.Name == zoom.EventMeetingStarted || ev.Name == zoom.EventWebinarStarted
+		participant := models.IsParticipantEvent(ev.Name) && ev.Object.Participant != nil
+		if !isNew[i] || ev.Object.UUID == "" || (!started && !participant) {
+			continue
+		}
+		at := ev.Time()
+		if p := ev.Object.Participant; participant {
+			for _, t := range []*time.Time{p.JoinTime, p.LeaveTime, p.DateTime} {
+				if t != nil {
+					at = t.UTC()
+					break
+				}
+			}
+			parts = append(parts, models.ParticipantEvent{
+				MeetingUUID: ev.Object.UUID,
+				ParticipantKey: models.EventParticipantKey(p.ParticipantUUID, p.RegistrantID, p.ParticipantUserID,
+					p.ID, p.Email, p.UserName, p.UserID),
+				Event: ev.Name, EventTime: at,
+				ParticipantUUID: p.ParticipantUUID, UserID: p.UserID, ParticipantID: p.ID,
+				ParticipantUserID: p.ParticipantUserID, RegistrantID: p.RegistrantID, CustomerKey: p.CustomerKey,
+				Name: p.UserName, Email: p.Email, LeaveReason: p.LeaveReason,
+			})
+		}
+		start := ev.Object.StartTime
+		if start.IsZero() {
+			start = at
+		}
+		if start.IsZero() {
+			start = q.cfg.Now().UTC()
+		}
+		meetings = append(meetings, models.LiveMeeting{
+			UUID: ev.Object.UUID, MeetingNumber: int64(ev.Object.ID),
+			Webinar: strings.HasPrefix(ev.Name, "webinar."), Topic: ev.Object.Topic, HostID: ev.Object.HostID,
+			Type: ev.Object.Type, StartTime: start, Timezone: ev.Object.Timezone, AccountID: ev.AccountID,
+		})
+	}
+	if err := tx.EnsureLiveMeetings(ctx, meetings); err != nil {
+		return err
+	}
+	return tx.RecordParticipantEvents(ctx, parts)
 }
 
 // meetingEndedTx upserts the instance of a meeting or webinar end and

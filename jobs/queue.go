@@ -57,6 +57,11 @@ type Config struct {
 	// Retention deletes meetings that started longer ago than this, with
 	// their segments, hourly; 0 keeps everything.
 	Retention time.Duration
+	// EventsOnly stores each ended meeting's live participant events as its
+	// participants, FetchDelay after meeting.ended (a grace period for late
+	// events), and never asks Zoom's participants APIs
+	// (ZOOM_PARTICIPANTS_SOURCE=webhooks).
+	EventsOnly bool
 	// DropNetworkIDs keeps participants' IP addresses, MAC addresses and
 	// hard-disk ids out of the database altogether.
 	DropNetworkIDs bool

@@ -37,6 +37,12 @@ func TestCopyIntoKeepsIdsAndCounts(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, src.RecordCoverageRun(ctx, &CoverageRun{Kind: ArrivedSweep, StartedAt: end, FinishedAt: end,
 		WindowFrom: start, WindowTo: end, Found: 1, Queued: 1}))
+	require.NoError(t, src.Tx(ctx, func(tx *Tx) error {
+		return tx.RecordParticipantEvents(ctx, []ParticipantEvent{
+			{MeetingUUID: "d==", ParticipantKey: "p:x", Event: "meeting.participant_joined", EventTime: start.Add(5 * time.Hour)},
+			{MeetingUUID: "d==", ParticipantKey: "p:x", Event: "meeting.participant_left", EventTime: start.Add(6 * time.Hour)},
+		})
+	}))
 
 	dst := openStoreTest(t)
 	var progress []TableRows
@@ -50,7 +56,7 @@ func TestCopyIntoKeepsIdsAndCounts(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, want, got)
 	assert.Equal(t, []TableRows{{"users", 1}, {"sessions", 1}, {"meetings", 4}, {"segments", 10}, {"webhook_events", 3},
-		{"coverage_runs", 1}}, got)
+		{"coverage_runs", 1}, {"participant_events", 2}}, got)
 	copied, err := dst.MeetingByUUID(ctx, swept.UUID)
 	require.NoError(t, err)
 	assert.Equal(t, ArrivedSweep, copied.ArrivedVia, "how a meeting arrived is copied too")

@@ -70,13 +70,14 @@ func (s *Store) MissedWebhookMeetings(ctx context.Context, limit int) ([]Meeting
 	return ms, nil
 }
 
-// StoredUUIDs returns which of uuids rollcall has a meeting instance for.
+// StoredUUIDs returns which of uuids rollcall has a meeting instance for;
+// one still live (known only from its live events) does not count.
 func (s *Store) StoredUUIDs(ctx context.Context, uuids []string) (map[string]bool, error) {
 	out := make(map[string]bool, len(uuids))
 	for start := 0; start < len(uuids); start += 500 {
 		var got []string
 		err := s.db.WithContext(ctx).Model(&Meeting{}).
-			Where("uuid IN ?", uuids[start:min(start+500, len(uuids))]).Pluck("uuid", &got).Error
+			Where("uuid IN ? AND fetch_status <> ?", uuids[start:min(start+500, len(uuids))], FetchLive).Pluck("uuid", &got).Error
 		if err != nil {
 			return nil, fmt.Errorf("models: stored meetings: %w", err)
 		}
@@ -97,7 +98,10 @@ type Discovered struct {
 
 // InsertDiscovered stores the instance d as pending, arrived via d.Via,
 // unless one with its UUID exists (a webhook got there first): then it
-// returns that one with inserted false and changes nothing.
+// returns that one with inserted false and changes nothing. The exception
+// is an instance known only from its live events (FetchLive) whose
+// meeting.ended never came: d ends it (pending, with d's start and end) and
+// inserted is true, so that its fetch is queued.
 func (s *Store) InsertDiscovered(ctx context.Context, d Discovered) (m Meeting, inserted bool, err error) {
 	if d.Via != ArrivedSweep && d.Via != ArrivedBackfill {
 		return Meeting{}, false, fmt.Errorf("models: discovered meeting %s: arrival %q is not sweep or backfill", d.UUID, d.Via)
@@ -114,6 +118,14 @@ func (s *Store) InsertDiscovered(ctx context.Context, d Discovered) (m Meeting, 
 	err = s.Tx(ctx, func(tx *Tx) error {
 		db := tx.db.WithContext(ctx)
 		res := db.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "uuid"}}, DoNothing: true}).Create(&m)
+		if res.Error == nil && res.RowsAffected == 0 && d.EndTime != nil {
+			// Known only from live events, its meeting.ended missed: it ends now.
+			res = db.Model(&Meeting{}).Where("uuid = ? AND fetch_status = ?", m.UUID, FetchLive).Updates(map[string]any{
+				"fetch_status": FetchPending, "start_time": m.StartTime, "end_time": *m.EndTime,
+			})
+			inserted = res.Error == nil && res.RowsAffected > 0
+			return res.Error
+		}
 		if res.Error != nil || res.RowsAffected == 0 {
 			return res.Error
 		}
@@ -123,9 +135,9 @@ func (s *Store) InsertDiscovered(ctx context.Context, d Discovered) (m Meeting, 
 	if err != nil {
 		return Meeting{}, false, fmt.Errorf("models: insert discovered meeting %s: %w", d.UUID, err)
 	}
-	if !inserted {
+	if !inserted || m.ID == 0 {
 		m, err = s.MeetingByUUID(ctx, m.UUID)
-		return m, false, err
+		return m, inserted, err
 	}
 	m.ArrivedVia = d.Via
 	return m, true, nil

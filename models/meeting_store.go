@@ -26,7 +26,8 @@ type MeetingEnded struct {
 
 // UpsertEndedMeeting creates the meeting instance of e, or fills in what an
 // existing row lacks. It returns the stored meeting. A meeting already being
-// fetched or fetched keeps its fetch state.
+// fetched or fetched keeps its fetch state; a live one (FetchLive, made by
+// its participant events) ends: it becomes pending, with e's start and end.
 func (s *Store) UpsertEndedMeeting(ctx context.Context, e MeetingEnded) (Meeting, error) {
 	e.UUID = cleanText(e.UUID) // it is looked up below, not only written
 	m := Meeting{
@@ -50,6 +51,9 @@ func (s *Store) UpsertEndedMeeting(ctx context.Context, e MeetingEnded) (Meeting
 			Columns: []clause.Column{{Name: "uuid"}},
 			DoUpdates: clause.Assignments(map[string]any{
 				"end_time":   gorm.Expr("COALESCE(meetings.end_time, excluded.end_time)"),
+				"start_time": gorm.Expr("CASE WHEN meetings.fetch_status = ? THEN excluded.start_time ELSE meetings.start_time END", FetchLive),
+				"fetch_status": gorm.Expr("CASE WHEN meetings.fetch_status = ? THEN ? ELSE meetings.fetch_status END",
+					FetchLive, FetchPending),
 				"topic":      gorm.Expr("CASE WHEN meetings.topic = '' THEN excluded.topic ELSE meetings.topic END"),
 				"updated_at": time.Now().UTC(),
 			}),
@@ -279,6 +283,9 @@ func (s *Tx) deleteMeetings(ctx context.Context, ms []Meeting) error {
 	}
 	if err := db.Where("meeting_uuid IN ?", uuids).Delete(&WebhookEvent{}).Error; err != nil {
 		return fmt.Errorf("models: delete webhook events: %w", err)
+	}
+	if err := db.Where("meeting_uuid IN ?", uuids).Delete(&ParticipantEvent{}).Error; err != nil {
+		return fmt.Errorf("models: delete participant events: %w", err)
 	}
 	if err := db.Where("id IN ?", ids).Delete(&Meeting{}).Error; err != nil {
 		return fmt.Errorf("models: delete meetings: %w", err)

@@ -20,7 +20,7 @@ import (
 // allModels lists every table rollcall owns, in dependency order: the
 // newest schema is the one AutoMigrate derives from them.
 func allModels() []any {
-	return []any{&Meeting{}, &Segment{}, &WebhookEvent{}, &User{}, &Session{}, &CoverageRun{}}
+	return []any{&Meeting{}, &Segment{}, &WebhookEvent{}, &User{}, &Session{}, &CoverageRun{}, &ParticipantEvent{}}
 }
 
 // autoMigrate makes s's schema with GORM's AutoMigrate of the models and,
@@ -201,7 +201,7 @@ func TestMigrationsMatchModels(t *testing.T) {
 	want := schemaOf(t, auto)
 	assert.Equal(t, want, schemaOf(t, migrated),
 		"the newest migrations of %s must make the schema AutoMigrate derives from the models", migrated.dialect)
-	assert.Equal(t, []string{"coverage_runs", "meetings", "segments", "sessions", "users", "webhook_events"}, tables(t, migrated))
+	assert.Equal(t, []string{"coverage_runs", "meetings", "participant_events", "segments", "sessions", "users", "webhook_events"}, tables(t, migrated))
 	if migrated.dialect == DialectPostgres {
 		for _, ix := range searchIndexes {
 			assert.Contains(t, want, "index: meetings|"+ix+"|CREATE INDEX "+ix+" ON public.meetings USING gin ("+
@@ -319,6 +319,12 @@ func fillEveryTable(t *testing.T, s *Store) {
 		require.NoError(t, s.RecordCoverageRun(ctx, &CoverageRun{Kind: ArrivedSweep, DryRun: true, StartedAt: end, FinishedAt: end,
 			WindowFrom: start, WindowTo: end, Lister: "dashboard", Found: 3, AlreadyStored: 2, Queued: 1, Refused: 1, Errors: "zoom: 429"}))
 	}
+	if ok, err := s.hasTable(ctx, "participant_events"); assert.NoError(t, err) && ok { // version 3
+		require.NoError(t, s.Tx(ctx, func(tx *Tx) error {
+			return tx.RecordParticipantEvents(ctx, []ParticipantEvent{{MeetingUUID: "kept==", ParticipantKey: "p:pu1",
+				Event: "meeting.participant_joined", EventTime: start, ParticipantUUID: "pu1", Name: "Ann", ReceivedAt: start}})
+		}))
+	}
 	for _, table := range tables(t, s) {
 		var n int64
 		require.NoError(t, s.sqlDB.QueryRow("SELECT COUNT(*) FROM "+table).Scan(&n))
@@ -371,9 +377,11 @@ func TestUpgradeKeepsEveryRow(t *testing.T) {
 		assert.Equal(t, schemaOf(t, fresh), schemaOf(t, old), "an upgraded database has the schema of a new one")
 
 		// The keys go on from where they were: nothing was re-created.
+		var last uint64
+		require.NoError(t, old.sqlDB.QueryRow("SELECT MAX(id) FROM meetings").Scan(&last))
 		m, err := old.UpsertEndedMeeting(ctx, MeetingEnded{UUID: "after-upgrade==", StartTime: time.Now()})
 		require.NoError(t, err)
-		assert.Equal(t, uint64(3), m.ID)
+		assert.Equal(t, last+1, m.ID)
 	}
 
 	t.Run("made by AutoMigrate before versioned migrations", func(t *testing.T) {

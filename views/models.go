@@ -21,6 +21,9 @@ type Page struct {
 	Icon string
 	// Zone names the time zone every time on the page is shown in.
 	Zone string
+	// Refresh, when positive, makes the page reload itself every Refresh
+	// seconds (a live meeting's page).
+	Refresh int
 }
 
 // Time is a formatted instant: ISO for the datetime attribute, Text to read.
@@ -83,6 +86,18 @@ type MeetingPage struct {
 	// ArrivedVia is how the meeting reached rollcall (webhook, sweep,
 	// backfill); Source is the list its participants came from.
 	ArrivedVia, Source string
+	// Provisional marks an ended meeting's attendance built from its live
+	// events, shown until the fetch from Zoom replaces it.
+	Provisional bool
+	// InNow, Waiting and Left sort a live meeting's people: in the meeting
+	// now, in the waiting room now, and gone. nil unless Live.
+	InNow, Waiting, Left []LiveRow
+}
+
+// LiveRow is one person of a live meeting and their time so far (in the
+// meeting; for Waiting, in the waiting room).
+type LiveRow struct {
+	Key, Name, SoFar string
 }
 
 // SortColumn is a sortable column header: a link that sorts by it.

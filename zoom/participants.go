@@ -87,6 +87,7 @@ func (pg *participantsPage) UnmarshalJSON(data []byte) error {
 //   - SourceReport: GET /report/meetings/{uuid}/participants.
 //   - SourceAuto: the Dashboard; if Zoom refuses it for plan or scope
 //     (ErrPermission: code 200, 4700 or HTTP 403), the Report.
+//   - SourceWebhooks: none; it fails at once.
 //
 // An expired page token (code 300 on a page after the first) restarts the
 // pass from the first page, at most twice; then the error wraps
@@ -114,6 +115,8 @@ func (c *Client) participants(ctx context.Context, kind, uuid string) (Participa
 		return c.participantsFrom(ctx, SourceReport, kind, uuid)
 	case SourceDashboard:
 		return c.participantsFrom(ctx, SourceDashboard, kind, uuid)
+	case SourceWebhooks:
+		return ParticipantsResult{}, errors.New("zoom: participants: the source is webhooks: no API is asked")
 	}
 	res, err := c.participantsFrom(ctx, SourceDashboard, kind, uuid)
 	if errors.Is(err, ErrPermission) {

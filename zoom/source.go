@@ -18,6 +18,10 @@ const (
 	// SourceReport uses GET /report/meetings/{uuid}/participants (Pro plan or
 	// higher; per-row duration, no device data).
 	SourceReport Source = "report"
+	// SourceWebhooks asks neither API: a meeting's participants are built
+	// from the live participant events Zoom posts (meeting.participant_joined,
+	// _left and the rest). The Client's participant calls then fail.
+	SourceWebhooks Source = "webhooks"
 )
 
 // ParseSource parses a participants source as written in settings
@@ -31,8 +35,10 @@ func ParseSource(s string) (Source, error) {
 		return SourceDashboard, nil
 	case SourceReport:
 		return SourceReport, nil
+	case SourceWebhooks:
+		return SourceWebhooks, nil
 	}
-	return "", fmt.Errorf("zoom: unknown participants source %q (want auto, dashboard or report)", s)
+	return "", fmt.Errorf("zoom: unknown participants source %q (want auto, dashboard, report or webhooks)", s)
 }
 
 // String returns the source's setting value.

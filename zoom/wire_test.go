@@ -366,6 +366,7 @@ func TestParseSource(t *testing.T) {
 		{"auto", zoom.SourceAuto, false},
 		{" Dashboard ", zoom.SourceDashboard, false},
 		{"REPORT", zoom.SourceReport, false},
+		{"webhooks", zoom.SourceWebhooks, false},
 		{"past_meetings", "", true},
 	}
 	for _, tc := range tests {

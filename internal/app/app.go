@@ -72,6 +72,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		RescueAfter:    cfg.RescueAfter,
 		Retention:      cfg.Retention,
 		DropNetworkIDs: !cfg.StoreNetworkIDs,
+		EventsOnly:     cfg.Zoom.Source == zoom.SourceWebhooks,
 		Lister:         client,
 		SweepEvery:     cfg.SweepEvery,
 		SweepLookback:  cfg.SweepLookback,

@@ -283,7 +283,7 @@ func (p *settings) source(name, def string) zoom.Source {
 	v := p.str(name, def)
 	s, err := zoom.ParseSource(v)
 	if err != nil {
-		p.bad(name, "%q is not one of auto, dashboard, report", v)
+		p.bad(name, "%q is not one of auto, dashboard, report, webhooks", v)
 	}
 	return s
 }

@@ -106,6 +106,19 @@ func (a *App) PostEnded(tb testing.TB, m zoomtest.Meeting) int {
 	return res.StatusCode
 }
 
+// PostEvent posts body as a signed webhook, as Zoom would, and returns the
+// status.
+func (a *App) PostEvent(tb testing.TB, body []byte) int {
+	tb.Helper()
+	req, err := zoomtest.SignedWebhook(a.URL+"/webhooks/zoom", a.fake.WebhookSecret, body, time.Now())
+	require.NoError(tb, err)
+	res, err := http.DefaultClient.Do(req)
+	require.NoError(tb, err)
+	defer res.Body.Close()
+	_, _ = io.Copy(io.Discard, res.Body)
+	return res.StatusCode
+}
+
 // ZoomSettings are the settings (environment variables) that point
 // rollcall at fake: its credentials, webhook secret and URLs.
 func ZoomSettings(fake *zoomtest.Server) map[string]string {

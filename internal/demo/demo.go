@@ -151,6 +151,10 @@ func serve(ctx context.Context, ln net.Listener, dbPath string, pw secret, geten
 		"ROLLCALL_FETCH_DELAY":     "1s",
 		"ROLLCALL_NOT_READY_RETRY": "1s",
 		"ZOOM_PARTICIPANTS_SOURCE": "auto",
+		// The first sweep, at start, finds the meeting whose webhook went
+		// missing (demoMissed); a short lookback keeps it to that one.
+		"ROLLCALL_SWEEP_EVERY":    "1h",
+		"ROLLCALL_SWEEP_LOOKBACK": demoSweepLookback.String(),
 	})
 	if strings.TrimSpace(getenv("ROLLCALL_LOG_LEVEL")) == "" {
 		vars["ROLLCALL_LOG_LEVEL"] = "warn"
@@ -166,6 +170,11 @@ func serve(ctx context.Context, ln net.Listener, dbPath string, pw secret, geten
 		return err
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	now := time.Now()
+	// Zoom lists the missed meeting before rollcall starts, so that the
+	// sweep rollcall runs at start brings it in.
+	missed := demoMissed(now)
+	fake.AddMeeting(missed)
 	a, err := app.New(ctx, cfg, log)
 	if err != nil {
 		ln.Close()
@@ -176,7 +185,7 @@ func serve(ctx context.Context, ln net.Listener, dbPath string, pw secret, geten
 	served := make(chan error, 1)
 	go func() { served <- a.Serve(serveCtx, ln) }()
 
-	meetings := demoMeetings(time.Now())
+	meetings := demoMeetings(now)
 	for _, m := range meetings {
 		fake.AddMeeting(m)
 	}
@@ -184,6 +193,10 @@ func serve(ctx context.Context, ln net.Listener, dbPath string, pw secret, geten
 		stopServe()
 		return errors.Join(err, <-served)
 	}
+	live := demoLive(now)
+	fake.AddMeeting(live) // for the fetch once it has ended
+	streamed := make(chan error, 1)
+	go func() { streamed <- streamLiveEvents(serveCtx, url, fake.WebhookSecret, live, now) }()
 	shown := pw.value
 	if pw.from != "" {
 		shown = "(from " + pw.from + ")"
@@ -198,10 +211,12 @@ func serve(ctx context.Context, ln net.Listener, dbPath string, pw secret, geten
   database: %s
   zoom:     a fake Zoom at %s; the real Zoom is never contacted
 Posted %d signed meeting.ended/webinar.ended webhooks; the queue is fetching their participants.
-`, url, demoEmail, shown, dbNote, fake.URL, len(meetings))
+%q is live: its participant events stream in until %s, then it ends.
+%q lost its meeting.ended webhook: the sweep at start brings it in (see /admin/coverage).
+`, url, demoEmail, shown, dbNote, fake.URL, len(meetings), live.Topic, live.End.Local().Format("15:04:05"), missed.Topic)
 
 	progress := make(chan string, 1)
-	go func() { progress <- demoProgress(serveCtx, a.Store(), len(meetings)) }()
+	go func() { progress <- demoProgress(serveCtx, a.Store(), len(meetings)+1) }()
 	for {
 		select {
 		case msg := <-progress:
@@ -209,6 +224,11 @@ Posted %d signed meeting.ended/webinar.ended webhooks; the queue is fetching the
 				fmt.Fprintln(stdout, msg)
 			}
 			progress = nil
+		case err := <-streamed:
+			if err != nil {
+				log.Warn("demo: live events stopped", "error", err)
+			}
+			streamed = nil
 		case err := <-served:
 			return err
 		}
@@ -234,6 +254,47 @@ func freshDemoDatabase(named string) (string, error) {
 		return "", fmt.Errorf("ROLLCALL_DATABASE: %s already exists; the demo needs a fresh database and never deletes one you named: remove it or name a new file", named)
 	}
 	return named, nil
+}
+
+// postWebhook posts body to rollcall's webhook endpoint, signed as Zoom
+// signs it, and requires 200.
+func postWebhook(ctx context.Context, url, secret string, body []byte) error {
+	req, err := zoomtest.SignedWebhook(url+"/webhooks/zoom", secret, body, time.Now())
+	if err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	res, err := http.DefaultClient.Do(req.WithContext(ctx))
+	if err != nil {
+		return fmt.Errorf("demo: post webhook: %w", err)
+	}
+	_, _ = io.Copy(io.Discard, res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		return fmt.Errorf("demo: webhook answered %s", res.Status)
+	}
+	return nil
+}
+
+// streamLiveEvents posts the live meeting m's events as Zoom would: the
+// ones that happened before now at once, each later one at its time, and
+// meeting.ended last. It returns when all are posted or ctx ends.
+func streamLiveEvents(ctx context.Context, url, secret string, m zoomtest.Meeting, now time.Time) error {
+	for _, ev := range zoomtest.MeetingEvents(m) {
+		if wait := ev.Time.Sub(now) - time.Since(now); wait > 0 {
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-time.After(wait):
+			}
+		}
+		if err := postWebhook(ctx, url, secret, ev.Body); err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return fmt.Errorf("%s: %w", ev.Name, err)
+		}
+	}
+	return nil
 }
 
 // postEndedWebhooks posts a signed meeting.ended (webinar.ended for a
@@ -362,6 +423,63 @@ func demoMeetings(now time.Time) []zoomtest.Meeting {
 		}))
 	}
 	return ms
+}
+
+// The live meeting and the missed one.
+const (
+	demoLiveSeed      = 44
+	demoMissedSeed    = 45
+	demoLiveFor       = 4 * time.Minute  // how long the live meeting goes on after the demo starts
+	demoSweepLookback = 30 * time.Minute // the demo's ROLLCALL_SWEEP_LOOKBACK
+)
+
+// demoLive returns the meeting that is live while the demo runs: it began
+// ten minutes before now and ends demoLiveFor after. Beside a generated
+// crowd, its events show each live case: Ben leaves and rejoins, Chloé
+// waits in the waiting room and is admitted, Dmitri left before the demo
+// started, Elif is still waiting when it starts.
+func demoLive(now time.Time) zoomtest.Meeting {
+	start := now.UTC().Truncate(time.Second).Add(-10 * time.Minute)
+	m := zoomtest.Generate(zoomtest.GenOptions{
+		Participants: 18,
+		Seed:         demoLiveSeed,
+		Start:        start,
+		Length:       10*time.Minute + demoLiveFor,
+		Topic:        "Live now: design review",
+	})
+	at := func(d time.Duration) *time.Time { t := now.UTC().Truncate(time.Second).Add(d); return &t }
+	row := func(n int, name, email string, join, leave *time.Time, status, reason string) zoomtest.Participant {
+		p := zoomtest.Participant{UserID: fmt.Sprint(16900000 + n), ParticipantUUID: fmt.Sprintf("DE110000-0000-4000-8000-%012d", n),
+			Name: name, Email: email, Join: *join, Leave: leave, Status: status, Role: "attendee", Device: "Mac"}
+		if leave != nil {
+			p.LeaveReason = reason
+		}
+		return p
+	}
+	m.Participants = append(m.Participants,
+		row(1, "Ben Brown", "ben@example.com", at(-9*time.Minute), at(time.Minute), "in_meeting", "Ben Brown left the meeting."),
+		row(2, "Ben Brown", "ben@example.com", at(2*time.Minute), nil, "in_meeting", ""),
+		row(3, "Chloé Chen", "", at(30*time.Second), at(90*time.Second), "in_waiting_room", "Chloé Chen left the meeting.<br>Reason: Leave waiting room."),
+		row(4, "Chloé Chen", "", at(90*time.Second), nil, "in_meeting", ""),
+		row(5, "Dmitri Diaz", "dmitri@example.com", at(-8*time.Minute), at(-2*time.Minute), "in_meeting", "Dmitri Diaz got disconnected from the meeting."),
+		row(6, "Elif Eriksen", "", at(-time.Minute), at(3*time.Minute), "in_waiting_room", "Elif Eriksen left the meeting.<br>Reason: Leave waiting room."),
+		row(7, "Elif Eriksen", "", at(3*time.Minute), nil, "in_meeting", ""),
+	)
+	slices.SortStableFunc(m.Participants, func(a, b zoomtest.Participant) int { return a.Join.Compare(b.Join) })
+	return m
+}
+
+// demoMissed returns a meeting that ended a few minutes before now and
+// whose meeting.ended webhook never reached rollcall: only Zoom's list of
+// past meetings knows it, and the sweep brings it in.
+func demoMissed(now time.Time) zoomtest.Meeting {
+	return zoomtest.Generate(zoomtest.GenOptions{
+		Participants: 12,
+		Seed:         demoMissedSeed,
+		Start:        now.UTC().Truncate(time.Second).Add(-25 * time.Minute),
+		Length:       20 * time.Minute,
+		Topic:        "Vendor sync (its webhook went missing)",
+	})
 }
 
 // weekOf varies one instance of the weekly meeting: some people are absent

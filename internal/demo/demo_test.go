@@ -78,10 +78,12 @@ func TestDemoFillsThePages(t *testing.T) {
 	defer db.Close()
 	require.Eventually(t, func() bool {
 		counts, err := db.CountByStatus(context.Background())
-		return err == nil && counts[models.FetchFetched] == demoMeetingCount
+		// Every ended meeting, and the one the sweep found; the live one
+		// is live until demoLiveFor has passed.
+		return err == nil && counts[models.FetchFetched] == demoMeetingCount+1 && counts[models.FetchLive] == 1
 	}, 90*time.Second, 100*time.Millisecond, "every demo meeting should be fetched")
 	require.Eventually(t, func() bool {
-		return strings.Contains(d.Out.String(), fmt.Sprintf("All %d meetings fetched", demoMeetingCount))
+		return strings.Contains(d.Out.String(), fmt.Sprintf("All %d meetings fetched", demoMeetingCount+1))
 	},
 		10*time.Second, 20*time.Millisecond, "the demo should say when everything is fetched")
 	out := d.Out.String()
@@ -114,7 +116,8 @@ func TestDemoFillsThePages(t *testing.T) {
 	c := apptest.SignIn(t, d.URL, demoEmail, pw)
 	doc := apptest.GetDoc(t, c, d.URL+"/meetings")
 	rows := doc.Find(`[data-testid="meeting-row"]`)
-	assert.Equal(t, demoMeetingCount, rows.Length())
+	assert.Equal(t, demoMeetingCount+2, rows.Length(), "the ended meetings, the missed one and the live one")
+	assert.Equal(t, "live", strings.TrimSpace(rows.First().Find(`[data-testid="status"]`).Text()), "the live meeting comes first")
 	page := doc.Text()
 	for _, topic := range []string{"Weekly team sync", "All-hands: Q3 kickoff", `Security review <script>alert("topic")</script>`} {
 		assert.Contains(t, page, topic)
@@ -126,6 +129,24 @@ func TestDemoFillsThePages(t *testing.T) {
 
 	// A meeting page renders.
 	apptest.GetDoc(t, c, d.URL+"/meetings/1")
+
+	// The live meeting: its events arrive through the webhook; its page
+	// shows who is in, waiting and gone, and reloads itself.
+	live, err := db.MeetingByUUID(context.Background(), demoLive(time.Now()).UUID)
+	require.NoError(t, err)
+	assert.Equal(t, models.FetchLive, live.FetchStatus)
+	doc = apptest.GetDoc(t, c, fmt.Sprintf("%s/meetings/%d", d.URL, live.ID))
+	assert.Equal(t, 1, doc.Find(`meta[http-equiv="refresh"]`).Length())
+	inNow := doc.Find(`[data-testid="in-now"] [data-testid="live-name"]`).Text()
+	assert.Contains(t, inNow, "Hana Host")
+	assert.Contains(t, doc.Find(`[data-testid="waiting"]`).Text(), "Elif Eriksen")
+	assert.Contains(t, doc.Find(`[data-testid="left"]`).Text(), "Dmitri Diaz")
+
+	// The meeting whose meeting.ended was lost came in through the sweep.
+	missed, err := db.MeetingByUUID(context.Background(), demoMissed(time.Now()).UUID)
+	require.NoError(t, err)
+	assert.Equal(t, models.ArrivedSweep, missed.ArrivedVia)
+	assert.Equal(t, models.FetchFetched, missed.FetchStatus)
 }
 
 func TestDemoRefusesANamedDatabaseThatExists(t *testing.T) {
