@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -57,13 +58,25 @@ func (s *Store) UpsertEndedMeeting(ctx context.Context, e MeetingEnded) (Meeting
 				"topic":      gorm.Expr("CASE WHEN meetings.topic = '' THEN excluded.topic ELSE meetings.topic END"),
 				"updated_at": time.Now().UTC(),
 			}),
-		}, clause.Returning{}).Create(&m).Error // the stored row, inserted or updated, comes back
+		}, upsertReturning).Create(&m).Error // the stored row, inserted or updated, comes back
 	})
 	if err != nil {
 		return Meeting{}, fmt.Errorf("models: upsert meeting %s: %w", e.UUID, err)
 	}
 	return m, nil
 }
+
+// upsertReturning names the columns UpsertEndedMeeting reads back, every
+// one of them present since schema version 1. Not RETURNING *: during a
+// rolling upgrade on PostgreSQL a replica still running the old release
+// would find its cached plan's result type changed by a new column.
+var upsertReturning = func() clause.Returning {
+	var r clause.Returning
+	for _, c := range strings.Split(listColumns+", account_id", ",") {
+		r.Columns = append(r.Columns, clause.Column{Name: strings.TrimSpace(c)})
+	}
+	return r
+}()
 
 // MeetingByUUID returns the meeting instance with the Zoom UUID uuid.
 func (s *Store) MeetingByUUID(ctx context.Context, uuid string) (Meeting, error) {
