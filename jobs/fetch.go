@@ -82,8 +82,21 @@ func (w *FetchWorker) Work(ctx context.Context, job *river.Job[FetchParticipants
 }
 
 func (w *FetchWorker) fetch(ctx context.Context, job *river.Job[FetchParticipantsArgs], m models.Meeting) error {
-	// Zoom has no past-webinar details call: a webinar keeps what its
-	// webinar.ended said.
+	// A webinar keeps what its webinar.ended said, unless that lacked the
+	// window: then the webinar's report gives it (attendance cannot be
+	// computed without an end).
+	if m.Webinar && (m.EndTime == nil || m.StartTime.IsZero()) {
+		rd, err := w.src.WebinarReport(ctx, m.UUID)
+		if err != nil {
+			return fmt.Errorf("webinar details: %w", err)
+		}
+		if err := w.store.FillMeetingDetails(ctx, m.ID, models.MeetingDetails{
+			Topic: rd.Topic, HostName: rd.UserName, HostEmail: rd.UserEmail,
+			Type: rd.Type, StartTime: rd.StartTime, EndTime: rd.EndTime,
+		}); err != nil {
+			return err
+		}
+	}
 	if !m.Webinar && (m.Topic == "" || m.EndTime == nil || m.StartTime.IsZero() || m.HostEmail == "") {
 		pm, err := w.src.PastMeeting(ctx, m.UUID)
 		switch {

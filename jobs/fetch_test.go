@@ -438,3 +438,39 @@ func TestFetchFromLiveEvents(t *testing.T) {
 		})
 	}
 }
+
+// A webinar.ended without end_time (Zoom's spec makes it optional) gets
+// its window from the webinar's report, so attendance is not 0 % for all;
+// a webinar whose end event had both times asks nothing more.
+func TestFetchWebinarWithoutEndTimeAsksTheReport(t *testing.T) {
+	e := newTestEnv(t, Config{})
+	ctx := context.Background()
+	begin, end := start.Add(-61*time.Minute), start.Add(-time.Minute)
+	m, err := e.store.UpsertEndedMeeting(ctx, models.MeetingEnded{
+		UUID: "webinar-no-end==", MeetingNumber: 91234567890, Webinar: true, Topic: "Town hall", Type: 5,
+		StartTime: begin,
+	})
+	require.NoError(t, err)
+	require.Nil(t, m.EndTime)
+	e.zoom.report = zoom.ReportDetail{Topic: "Town hall", Type: 5, StartTime: begin, EndTime: end,
+		UserName: "Ada Host", UserEmail: "ada@example.com"}
+	e.zoom.answer(twoAttendees, nil)
+
+	_, err = e.fetch(t, m, nil)
+	require.NoError(t, err)
+	assert.Equal(t, 1, e.zoom.reports)
+	got := e.storedMeeting(t, m.ID)
+	require.NotNil(t, got.EndTime)
+	assert.True(t, end.Equal(*got.EndTime), "end %s", got.EndTime)
+	segs, err := e.store.SegmentsForPage(ctx, m.ID)
+	require.NoError(t, err)
+	for _, a := range models.MeetingAttendance(got, segs, start, models.DefaultThresholds()) {
+		assert.Greater(t, a.Percent, 0.0, a.Name)
+	}
+
+	// With the window in its end event, no report is asked for.
+	m2 := e.meeting(t, "webinar-with-end==", true)
+	_, err = e.fetch(t, m2, nil)
+	require.NoError(t, err)
+	assert.Equal(t, 1, e.zoom.reports)
+}

@@ -59,6 +59,8 @@ type fakeZoom struct {
 	past     zoom.PastMeeting
 	pastErr  error
 	webinars int // calls of WebinarParticipants
+	report   zoom.ReportDetail
+	reports  int // calls of WebinarReport
 }
 
 var _ ParticipantSource = (*fakeZoom)(nil)
@@ -99,6 +101,18 @@ func (f *fakeZoom) PastMeeting(ctx context.Context, uuid string) (zoom.PastMeeti
 	pm := f.past
 	pm.UUID = uuid
 	return pm, nil
+}
+
+func (f *fakeZoom) WebinarReport(ctx context.Context, uuid string) (zoom.ReportDetail, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.reports++
+	if f.pastErr != nil {
+		return zoom.ReportDetail{}, f.pastErr
+	}
+	rd := f.report
+	rd.UUID = uuid
+	return rd, nil
 }
 
 // testEnv is a migrated database (SQLite, or PostgreSQL with

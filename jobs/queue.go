@@ -28,6 +28,9 @@ type ParticipantSource interface {
 	Participants(ctx context.Context, meetingUUID string) (zoom.ParticipantsResult, error)
 	WebinarParticipants(ctx context.Context, webinarUUID string) (zoom.ParticipantsResult, error)
 	PastMeeting(ctx context.Context, meetingUUID string) (zoom.PastMeeting, error)
+	// WebinarReport gives a past webinar's details, for a webinar.ended
+	// that came without its end_time (Zoom's spec makes it optional).
+	WebinarReport(ctx context.Context, webinarUUID string) (zoom.ReportDetail, error)
 }
 
 var _ ParticipantSource = (*zoom.Client)(nil)
