@@ -299,3 +299,30 @@ func TestWebhookMetricCountsOutcomes(t *testing.T) {
 		assert.Contains(t, string(b), line)
 	}
 }
+
+// A webinar's practice session (webinar.ended with practice_session: true)
+// is kept and shown on its page.
+func TestWebhookKeepsAPracticeSession(t *testing.T) {
+	e := newEnv(t)
+	body := `{"event":"webinar.ended","event_ts":1739923528123,"payload":{"account_id":"acct",` +
+		`"object":{"id":"95912345678","uuid":"practice-run==","host_id":"h1","topic":"Launch (rehearsal)",` +
+		`"type":5,"practice_session":true,"start_time":"2026-11-20T10:00:00Z","end_time":"2026-11-20T11:00:00Z","duration":60}}}`
+	code, _ := e.post(t, []byte(body), signed([]byte(body), e.now, secret))
+	require.Equal(t, http.StatusOK, code)
+	m, err := e.store.MeetingByUUID(context.Background(), "practice-run==")
+	require.NoError(t, err)
+	assert.True(t, m.PracticeSession)
+	assert.True(t, m.Webinar)
+
+	c := e.client(t, models.RoleViewer)
+	code, page := status(t, c, http.MethodGet, e.srv.URL+"/meetings/"+strconv.FormatUint(m.ID, 10))
+	require.Equal(t, http.StatusOK, code)
+	assert.Contains(t, page, `data-testid="practice-session">practice session<`)
+
+	// An ordinary end leaves it unmarked.
+	code, _ = e.post(t, []byte(endedBody), signed([]byte(endedBody), e.now, secret))
+	require.Equal(t, http.StatusOK, code)
+	m, err = e.store.MeetingByUUID(context.Background(), "4444AAAiAAAAAiAiAiiAii==")
+	require.NoError(t, err)
+	assert.False(t, m.PracticeSession)
+}

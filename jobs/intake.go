@@ -135,6 +135,8 @@ func (q *Queue) meetingEndedTx(ctx context.Context, tx *models.Tx, ev zoom.Event
 		EndTime:       ev.Object.EndTime,
 		Timezone:      ev.Object.Timezone,
 		AccountID:     ev.AccountID,
+
+		PracticeSession: ev.Object.PracticeSession,
 	})
 	if err != nil {
 		return err

@@ -53,4 +53,8 @@ type Meeting struct {
 	// every other insert, so the Store's other writes also run on a
 	// database still at version 1.
 	ArrivedVia string `gorm:"size:16;not null;default:webhook;index;<-:false"`
+	// PracticeSession marks a webinar's practice session (schema version
+	// 4). Only UpsertEndedMeeting writes it, for the same reason as
+	// ArrivedVia.
+	PracticeSession bool `gorm:"not null;default:false;<-:false"`
 }

@@ -23,6 +23,8 @@ type MeetingEnded struct {
 	EndTime       *time.Time
 	Timezone      string
 	AccountID     string
+	// PracticeSession marks a webinar's practice session.
+	PracticeSession bool
 }
 
 // UpsertEndedMeeting creates the meeting instance of e, or fills in what an
@@ -48,7 +50,7 @@ func (s *Store) UpsertEndedMeeting(ctx context.Context, e MeetingEnded) (Meeting
 		m.EndTime = &end
 	}
 	err := s.write(ctx, func(db *gorm.DB) error {
-		return db.Clauses(clause.OnConflict{
+		err := db.Clauses(clause.OnConflict{
 			Columns: []clause.Column{{Name: "uuid"}},
 			DoUpdates: clause.Assignments(map[string]any{
 				"end_time":   gorm.Expr("COALESCE(meetings.end_time, excluded.end_time)"),
@@ -59,6 +61,11 @@ func (s *Store) UpsertEndedMeeting(ctx context.Context, e MeetingEnded) (Meeting
 				"updated_at": time.Now().UTC(),
 			}),
 		}, upsertReturning).Create(&m).Error // the stored row, inserted or updated, comes back
+		if err != nil || !e.PracticeSession {
+			return err
+		}
+		m.PracticeSession = true
+		return db.Exec("UPDATE meetings SET practice_session = ? WHERE id = ?", true, m.ID).Error
 	})
 	if err != nil {
 		return Meeting{}, fmt.Errorf("models: upsert meeting %s: %w", e.UUID, err)

@@ -86,6 +86,8 @@ type MeetingPage struct {
 	// ArrivedVia is how the meeting reached rollcall (webhook, sweep,
 	// backfill); Source is the list its participants came from.
 	ArrivedVia, Source string
+	// PracticeSession marks a webinar's practice session.
+	PracticeSession bool
 	// Provisional marks an ended meeting's attendance built from its live
 	// events, shown until the fetch from Zoom replaces it.
 	Provisional bool
