@@ -103,8 +103,9 @@ func (s *Store) UnfetchedMeetings(ctx context.Context) ([]Meeting, error) {
 }
 
 // copyArrivals sets, in tx, how each meeting arrived that did not arrive by
-// webhook: copyTable leaves the column at its default, as only
-// InsertDiscovered writes it.
+// webhook, and which are practice sessions: copyTable leaves those columns
+// at their defaults, as only InsertDiscovered and UpsertEndedMeeting write
+// them.
 func copyArrivals(ctx context.Context, src *Store, tx *Tx) error {
 	var rows []Meeting
 	err := src.db.WithContext(ctx).Select("id", "arrived_via").
@@ -114,6 +115,17 @@ func copyArrivals(ctx context.Context, src *Store, tx *Tx) error {
 	}
 	for _, m := range rows {
 		if err := tx.db.Exec("UPDATE meetings SET arrived_via = ? WHERE id = ?", m.ArrivedVia, m.ID).Error; err != nil {
+			return err
+		}
+	}
+	// Practice sessions, likewise written only by UpsertEndedMeeting.
+	var practice []uint64
+	if err := src.db.WithContext(ctx).Model(&Meeting{}).Where("practice_session = ?", true).
+		Order("id").Pluck("id", &practice).Error; err != nil {
+		return err
+	}
+	if len(practice) > 0 {
+		if err := tx.db.Exec("UPDATE meetings SET practice_session = ? WHERE id IN ?", true, practice).Error; err != nil {
 			return err
 		}
 	}

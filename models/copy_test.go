@@ -35,6 +35,9 @@ func TestCopyIntoKeepsIdsAndCounts(t *testing.T) {
 	swept, _, err := src.InsertDiscovered(ctx, Discovered{MeetingEnded: MeetingEnded{UUID: "swept==", StartTime: start.Add(6 * time.Hour),
 		EndTime: &end}, Via: ArrivedSweep})
 	require.NoError(t, err)
+	practice, err := src.UpsertEndedMeeting(ctx, MeetingEnded{UUID: "practice==", Webinar: true, PracticeSession: true,
+		StartTime: start.Add(8 * time.Hour), EndTime: &end})
+	require.NoError(t, err)
 	require.NoError(t, src.RecordCoverageRun(ctx, &CoverageRun{Kind: ArrivedSweep, StartedAt: end, FinishedAt: end,
 		WindowFrom: start, WindowTo: end, Found: 1, Queued: 1}))
 	require.NoError(t, src.Tx(ctx, func(tx *Tx) error {
@@ -55,11 +58,14 @@ func TestCopyIntoKeepsIdsAndCounts(t *testing.T) {
 	got, err := dst.RowCounts(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, want, got)
-	assert.Equal(t, []TableRows{{"users", 1}, {"sessions", 1}, {"meetings", 4}, {"segments", 10}, {"webhook_events", 3},
+	assert.Equal(t, []TableRows{{"users", 1}, {"sessions", 1}, {"meetings", 5}, {"segments", 10}, {"webhook_events", 3},
 		{"coverage_runs", 1}, {"participant_events", 2}}, got)
 	copied, err := dst.MeetingByUUID(ctx, swept.UUID)
 	require.NoError(t, err)
 	assert.Equal(t, ArrivedSweep, copied.ArrivedVia, "how a meeting arrived is copied too")
+	copied, err = dst.MeetingByUUID(ctx, practice.UUID)
+	require.NoError(t, err)
+	assert.True(t, copied.PracticeSession, "a practice session is copied as one")
 
 	for _, m := range []Meeting{ms[0], ms[2], fetched} {
 		copied, err := dst.MeetingByUUID(ctx, m.UUID)
