@@ -211,14 +211,11 @@ type Tx struct {
 // at a time, in arrival order), a wait that ends with ctx. Called on a Tx,
 // it runs fn in a nested transaction (a savepoint) of that one.
 func (s *Store) Tx(ctx context.Context, fn func(tx *Tx) error) error {
-	if s.writeSem != nil {
-		select {
-		case s.writeSem <- struct{}{}:
-			defer func() { <-s.writeSem }()
-		case <-ctx.Done():
-			return fmt.Errorf("models: waiting for the database: %w", ctx.Err())
-		}
+	release, err := s.waitTurn(ctx)
+	if err != nil {
+		return err
 	}
+	defer release()
 	return s.db.WithContext(ctx).Transaction(func(gtx *gorm.DB) error {
 		sqlTx, ok := gtx.Statement.ConnPool.(*sql.Tx)
 		if !ok {
@@ -231,20 +228,32 @@ func (s *Store) Tx(ctx context.Context, fn func(tx *Tx) error) error {
 	})
 }
 
+// waitTurn waits for SQLite's writer queue (one writer at a time, in
+// arrival order) and returns the function that leaves it; on PostgreSQL,
+// and on a Tx (which holds the queue already), it returns at once.
+func (s *Store) waitTurn(ctx context.Context) (release func(), err error) {
+	if s.writeSem == nil {
+		return func() {}, nil
+	}
+	select {
+	case s.writeSem <- struct{}{}:
+		return func() { <-s.writeSem }, nil
+	case <-ctx.Done():
+		return nil, fmt.Errorf("models: waiting for the database: %w", ctx.Err())
+	}
+}
+
 // write runs a write of one statement outside a transaction (fn gets the
 // handle to write with). On SQLite it waits its turn in the writer queue
 // like a transaction does, instead of leaving SQLite's busy polling to
 // decide; on PostgreSQL, and on a Tx (which holds the queue already), it
 // runs at once.
 func (s *Store) write(ctx context.Context, fn func(db *gorm.DB) error) error {
-	if s.writeSem != nil {
-		select {
-		case s.writeSem <- struct{}{}:
-			defer func() { <-s.writeSem }()
-		case <-ctx.Done():
-			return fmt.Errorf("models: waiting for the database: %w", ctx.Err())
-		}
+	release, err := s.waitTurn(ctx)
+	if err != nil {
+		return err
 	}
+	defer release()
 	return fn(s.db.WithContext(ctx))
 }
 

@@ -200,12 +200,7 @@ func run() error {
 		fmt.Fprintln(os.Stderr, "load: waiting for fetches:", err)
 	}
 
-	fmt.Println()
-	fmt.Printf("machine: %d CPUs (%s), %s/%s, %s; database %s\n", runtime.NumCPU(), cpuModel(), runtime.GOOS, runtime.GOARCH, runtime.Version(), engine(dsn))
-	fmt.Printf("command: %s\n", strings.Join(os.Args, " "))
-	fmt.Printf("date: %s\n\n", time.Now().UTC().Format(time.RFC3339))
-	fmt.Printf("baseline GET /healthz:                 %8.0f req/s  p50 %s  p99 %s  (%d errors)\n", healthz.rate(), healthz.q(0.5), healthz.q(0.99), healthz.errors)
-	fmt.Printf("baseline webhook refused (verify only): %8.0f req/s  p50 %s  p99 %s  (%d errors)\n", refused.rate(), refused.q(0.5), refused.q(0.99), refused.errors)
+	printHeader(dsn, healthz, refused)
 	fmt.Printf("\nwebhooks: %d posted in %s = %.0f/s with %d senders, %d managers browsing\n",
 		n, intake.Round(time.Millisecond), float64(n)/intake.Seconds(), o.concurrency, o.managers)
 	fmt.Printf("%-26s %8s %10s %10s %10s %7s\n", "route", "requests", "p50", "p99", "max", "errors")
@@ -573,12 +568,7 @@ func burst(ctx context.Context, rc *rollcall, client *http.Client, fake *zoomtes
 		return err
 	}
 	s := stats.get("POST /webhooks/zoom (join)")
-	fmt.Println()
-	fmt.Printf("machine: %d CPUs (%s), %s/%s, %s; database %s\n", runtime.NumCPU(), cpuModel(), runtime.GOOS, runtime.GOARCH, runtime.Version(), engine(dsn))
-	fmt.Printf("command: %s\n", strings.Join(os.Args, " "))
-	fmt.Printf("date: %s\n\n", time.Now().UTC().Format(time.RFC3339))
-	fmt.Printf("baseline GET /healthz:                 %8.0f req/s  p50 %s  p99 %s  (%d errors)\n", healthz.rate(), healthz.q(0.5), healthz.q(0.99), healthz.errors)
-	fmt.Printf("baseline webhook refused (verify only): %8.0f req/s  p50 %s  p99 %s  (%d errors)\n", refused.rate(), refused.q(0.5), refused.q(0.99), refused.errors)
+	printHeader(dsn, healthz, refused)
 	fmt.Printf("\nburst: %d participant events from %d senders in %s = %.0f/s\n", o.burst, o.concurrency, took.Round(time.Millisecond), float64(o.burst)/took.Seconds())
 	fmt.Printf("answers: p50 %s  p99 %s  max %s  errors %d (Zoom gives up on an answer after 3 s)\n", s.q(0.5), s.q(0.99), s.q(1), s.errors)
 	fmt.Printf("stored: %d new events of %d posted\n", after-before, o.burst)
@@ -604,4 +594,15 @@ func storedEvents(ctx context.Context, store *models.Store) (int64, error) {
 		}
 	}
 	return 0, errors.New("load: no webhook_events table")
+}
+
+// printHeader prints what a report starts with: the machine, the command,
+// the date and the baselines measured in the same run.
+func printHeader(dsn string, healthz, refused *series) {
+	fmt.Println()
+	fmt.Printf("machine: %d CPUs (%s), %s/%s, %s; database %s\n", runtime.NumCPU(), cpuModel(), runtime.GOOS, runtime.GOARCH, runtime.Version(), engine(dsn))
+	fmt.Printf("command: %s\n", strings.Join(os.Args, " "))
+	fmt.Printf("date: %s\n\n", time.Now().UTC().Format(time.RFC3339))
+	fmt.Printf("baseline GET /healthz:                 %8.0f req/s  p50 %s  p99 %s  (%d errors)\n", healthz.rate(), healthz.q(0.5), healthz.q(0.99), healthz.errors)
+	fmt.Printf("baseline webhook refused (verify only): %8.0f req/s  p50 %s  p99 %s  (%d errors)\n", refused.rate(), refused.q(0.5), refused.q(0.99), refused.errors)
 }
