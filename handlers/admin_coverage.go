@@ -48,10 +48,7 @@ func (h *Handlers) showCoveragePage(c *gin.Context) error {
 		})
 	}
 	for _, m := range missed {
-		topic := m.Topic
-		if topic == "" {
-			topic = "(no topic)"
-		}
+		topic := topicLabel(m.Topic)
 		p.Missed = append(p.Missed, views.MissedRow{
 			ID: m.ID, URL: meetingURL(m.ID), Topic: topic, Start: k.list(m.StartTime),
 			ArrivedVia: m.ArrivedVia, Status: m.FetchStatus, LastError: m.LastError,

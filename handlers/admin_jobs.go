@@ -35,10 +35,7 @@ func (h *Handlers) showJobsPage(c *gin.Context) error {
 		p.Counts = append(p.Counts, views.StatusCount{Status: s, N: counts[s]})
 	}
 	for _, m := range ms {
-		topic := m.Topic
-		if topic == "" {
-			topic = "(no topic)"
-		}
+		topic := topicLabel(m.Topic)
 		p.Rows = append(p.Rows, views.JobRow{
 			ID: m.ID, URL: meetingURL(m.ID), Topic: topic, Start: k.list(m.StartTime),
 			Status: m.FetchStatus, Attempts: m.FetchAttempts, LastError: m.LastError,

@@ -39,10 +39,7 @@ func (h *Handlers) showPersonPage(c *gin.Context) error {
 	}
 	for _, pa := range ph.Meetings {
 		m, a := pa.Meeting, pa.Attendance
-		topic := m.Topic
-		if topic == "" {
-			topic = "(no topic)"
-		}
+		topic := topicLabel(m.Topic)
 		p.Rows = append(p.Rows, views.PersonMeetingRow{
 			URL: meetingURL(m.ID), Topic: topic, Start: k.list(m.StartTime),
 			Minutes: oneDecimal(a.AttendedMinutes()), Percent: oneDecimal(a.PercentRounded()),

@@ -190,6 +190,14 @@ func parseID(c *gin.Context, name string) (uint64, error) {
 	return id, nil
 }
 
+// topicLabel is how a list names a meeting: its topic, or "(no topic)".
+func topicLabel(topic string) string {
+	if topic == "" {
+		return "(no topic)"
+	}
+	return topic
+}
+
 // meetingURL returns the page of meeting id.
 func meetingURL(id uint64) string { return "/meetings/" + strconv.FormatUint(id, 10) }
 

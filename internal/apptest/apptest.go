@@ -96,14 +96,7 @@ func (a *App) Store() *models.Store { return a.app.Store() }
 // m, as Zoom would, and returns the status.
 func (a *App) PostEnded(tb testing.TB, m zoomtest.Meeting) int {
 	tb.Helper()
-	req, err := zoomtest.SignedWebhook(a.URL+"/webhooks/zoom", a.fake.WebhookSecret,
-		zoomtest.MeetingEndedBody(m, m.End), time.Now())
-	require.NoError(tb, err)
-	res, err := http.DefaultClient.Do(req)
-	require.NoError(tb, err)
-	defer res.Body.Close()
-	_, _ = io.Copy(io.Discard, res.Body)
-	return res.StatusCode
+	return a.PostEvent(tb, zoomtest.MeetingEndedBody(m, m.End))
 }
 
 // PostEvent posts body as a signed webhook, as Zoom would, and returns the

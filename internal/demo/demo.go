@@ -301,18 +301,8 @@ func streamLiveEvents(ctx context.Context, url, secret string, m zoomtest.Meetin
 // webinar) for each meeting to rollcall's webhook endpoint, as Zoom would.
 func postEndedWebhooks(ctx context.Context, url, secret string, meetings []zoomtest.Meeting) error {
 	for _, m := range meetings {
-		req, err := zoomtest.SignedWebhook(url+"/webhooks/zoom", secret, zoomtest.MeetingEndedBody(m, m.End), time.Now())
-		if err != nil {
-			return fmt.Errorf("demo: %w", err)
-		}
-		res, err := http.DefaultClient.Do(req.WithContext(ctx))
-		if err != nil {
-			return fmt.Errorf("demo: post webhook: %w", err)
-		}
-		_, _ = io.Copy(io.Discard, res.Body)
-		res.Body.Close()
-		if res.StatusCode != http.StatusOK {
-			return fmt.Errorf("demo: webhook for %q answered %s", m.Topic, res.Status)
+		if err := postWebhook(ctx, url, secret, zoomtest.MeetingEndedBody(m, m.End)); err != nil {
+			return fmt.Errorf("%w (the end of %q)", err, m.Topic)
 		}
 	}
 	return nil

@@ -370,18 +370,9 @@ func (s *Server) serveRegistrants(w http.ResponseWriter, r *http.Request, webina
 }
 
 func (s *Server) serveReportDetail(w http.ResponseWriter, webinar bool, seg string) {
-	s.mu.Lock()
-	st, _, status, msg := s.lookup(seg, webinar)
-	var m Meeting
-	if st != nil {
-		m = st.m
+	if m, ok := s.meetingOrNotFound(w, seg, webinar); ok {
+		writeJSON(w, http.StatusOK, reportDetailJSON(m))
 	}
-	s.mu.Unlock()
-	if st == nil {
-		writeError(w, status, 3001, msg)
-		return
-	}
-	writeJSON(w, http.StatusOK, reportDetailJSON(m))
 }
 
 // userJSON is u as a row of GET /users; include is the include_fields

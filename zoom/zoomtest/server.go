@@ -567,8 +567,16 @@ func needsDouble(uuid string) bool {
 }
 
 func (s *Server) servePastMeeting(w http.ResponseWriter, seg string) {
+	if m, ok := s.meetingOrNotFound(w, seg, false); ok {
+		writeJSON(w, http.StatusOK, pastMeetingJSON(m))
+	}
+}
+
+// meetingOrNotFound returns the meeting (webinar) of the path segment seg,
+// or answers Zoom's "does not exist" (3001) and returns false.
+func (s *Server) meetingOrNotFound(w http.ResponseWriter, seg string, webinar bool) (Meeting, bool) {
 	s.mu.Lock()
-	st, _, status, msg := s.lookup(seg, false)
+	st, _, status, msg := s.lookup(seg, webinar)
 	var m Meeting
 	if st != nil {
 		m = st.m
@@ -576,9 +584,9 @@ func (s *Server) servePastMeeting(w http.ResponseWriter, seg string) {
 	s.mu.Unlock()
 	if st == nil {
 		writeError(w, status, 3001, msg)
-		return
+		return Meeting{}, false
 	}
-	writeJSON(w, http.StatusOK, pastMeetingJSON(m))
+	return m, true
 }
 
 func (s *Server) serveParticipants(w http.ResponseWriter, r *http.Request, route string, webinar bool, seg string) {
