@@ -182,14 +182,18 @@ func (g *generator) person(k int) []Participant {
 	}
 
 	var rows []Participant
+	// Webinars have no waiting room: their dashboard rows carry no status.
 	switch x := r.IntN(100); {
-	case x < 3: // never admitted from the waiting room
+	case x < 3 && !g.webinar: // never admitted from the waiting room
 		l := join.Add(time.Duration(1+r.IntN(300)) * time.Second)
 		return []Participant{g.segment(p, join, &l, "Removed by host from waiting room.", "in_waiting_room")}
-	case x < 13: // waited, then admitted
+	case x < 13 && !g.webinar: // waited, then admitted
 		admit := join.Add(time.Duration(5+r.IntN(120)) * time.Second)
 		rows = append(rows, g.segment(p, join, &admit, "Leave waiting room.", "in_waiting_room"))
 		join = admit
+		if !leave.After(join) { // an early leaver admitted late still stays a moment
+			leave = join.Add(time.Duration(1+r.IntN(60)) * time.Second)
+		}
 	}
 	switch x := r.IntN(100); {
 	case x < 15 && leave.Sub(join) > 4*time.Minute: // rejoins: two or three segments

@@ -52,6 +52,9 @@ func TestGenerateIsRealistic(t *testing.T) {
 			assert.False(t, p.Join.Before(m.Participants[i-1].Join), "rows sorted by join time")
 		}
 		assert.Equal(t, p.Join, p.Join.Truncate(time.Second))
+		if p.Leave != nil {
+			assert.False(t, p.Leave.Before(p.Join), "row %d leaves (%s) before it joins (%s)", i, p.Leave, p.Join)
+		}
 		switch {
 		case p.Status == "in_waiting_room":
 			waiting++
@@ -172,4 +175,18 @@ func TestWebinarDashboardRowFollowsTheSpec(t *testing.T) {
 		}
 	}
 	assert.Positive(t, panelists)
+}
+
+// TestGeneratedWebinarsHaveNoWaitingRoom: a webinar's dashboard rows carry no
+// status, so the generator never puts a webinar attendee in a waiting room.
+func TestGeneratedWebinarsHaveNoWaitingRoom(t *testing.T) {
+	for seed := range int64(5) {
+		w := Generate(GenOptions{Participants: 500, Seed: seed, Webinar: true})
+		for _, p := range w.Participants {
+			require.NotEqual(t, "in_waiting_room", p.Status, "seed %d: %s", seed, p.Name)
+			if p.Leave != nil {
+				require.False(t, p.Leave.Before(p.Join), "seed %d: %s leaves before joining", seed, p.Name)
+			}
+		}
+	}
 }
