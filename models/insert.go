@@ -117,3 +117,23 @@ func (s *Tx) runInsert(ctx context.Context, query string, args []any, scan func(
 	}
 	return rows.Err()
 }
+
+// rebind turns query's ? placeholders into PostgreSQL's $1, $2, … there;
+// query must hold no other question mark.
+func (s *Store) rebind(query string) string {
+	if s.dialect != DialectPostgres || !strings.Contains(query, "?") {
+		return query
+	}
+	var b strings.Builder
+	n := 0
+	for _, r := range query {
+		if r != '?' {
+			b.WriteRune(r)
+			continue
+		}
+		n++
+		b.WriteByte('$')
+		b.WriteString(strconv.Itoa(n))
+	}
+	return b.String()
+}

@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-
 )
 
 // FetchLive is the fetch state of a meeting instance known only from its

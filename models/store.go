@@ -52,6 +52,9 @@ type Store struct {
 	// SQLite's busy polling, whose waits grow to 100 ms and starve the tail.
 	// nil on PostgreSQL.
 	writeSem chan struct{}
+	// rawKeys knows whether the schema has meetings.raw_keys (version 8);
+	// shared by the Store and its Txs.
+	rawKeys *rawKeysColumn
 }
 
 // Open connects to the database named by dsn: a SQLite file path (or a
@@ -93,7 +96,8 @@ func openPostgres(ctx context.Context, dsn string, log *slog.Logger) (*Store, er
 	}
 	// PostgreSQL runs concurrent writers itself: one pool serves all, and
 	// River locks its own rows.
-	return &Store{db: gdb, sqlDB: sqlDB, queueDB: sqlDB, dialect: DialectPostgres, log: log}, nil
+	return &Store{db: gdb, sqlDB: sqlDB, queueDB: sqlDB, dialect: DialectPostgres, log: log,
+		rawKeys: &rawKeysColumn{}}, nil
 }
 
 // gormConfig is the GORM configuration of both engines. TranslateError
@@ -170,7 +174,7 @@ func openSQLite(ctx context.Context, path string, log *slog.Logger) (*Store, err
 		return nil, fmt.Errorf("models: open %s: %w", path, err)
 	}
 	return &Store{db: gdb, sqlDB: sqlDB, queueDB: queueDB, dialect: DialectSQLite, log: log,
-		writeSem: make(chan struct{}, 1)}, nil
+		writeSem: make(chan struct{}, 1), rawKeys: &rawKeysColumn{}}, nil
 }
 
 // Dialect returns the engine the Store runs on: DialectSQLite or
