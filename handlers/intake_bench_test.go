@@ -50,7 +50,7 @@ func BenchmarkIntake(b *testing.B) {
 	})
 	b.Run("baseline-sqlite-commit", func(b *testing.B) {
 		db, err := sql.Open("sqlite3", "file:"+filepath.Join(b.TempDir(), "raw.db")+
-			"?_journal_mode=WAL&_busy_timeout=10000&_txlock=immediate&_synchronous=NORMAL")
+			"?_journal_mode=WAL&_busy_timeout=10000&_txlock=immediate&_synchronous=NORMAL&_stmt_cache_size=64")
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"slices"
 	"time"
 )
 
@@ -104,45 +103,6 @@ func (r *SegmentRows) Err() error {
 
 // Close releases the cursor's connection. It is safe to call more than once.
 func (r *SegmentRows) Close() error { return r.rows.Close() }
-
-// SegmentRawKeys returns the distinct top-level keys of the Raw JSON objects
-// of meeting id's segments, sorted. An export reads it first to fix its
-// columns before streaming the rows. Raw values that are not valid JSON,
-// and arrays' indexes, are skipped.
-func (s *Store) SegmentRawKeys(ctx context.Context, id uint64) ([]string, error) {
-	// Sorting in SQL (ORDER BY j.key) makes SQLite sort every key of every
-	// row before DISTINCT, three times slower than sorting the few here.
-	query := "SELECT DISTINCT j.key FROM segments AS sg, " +
-		"json_each(CASE WHEN json_valid(sg.raw) THEN sg.raw ELSE '{}' END) AS j WHERE sg.meeting_id = ?"
-	if s.dialect == DialectPostgres {
-		// json, not jsonb: jsonb refuses the \u0000 escapes Zoom's text may hold.
-		query = "SELECT DISTINCT json_object_keys(raw::json) FROM segments " +
-			"WHERE meeting_id = ? AND json_typeof(raw::json) = 'object'"
-	}
-	rows, err := s.db.WithContext(ctx).Raw(query, id).Rows()
-	if err != nil {
-		return nil, fmt.Errorf("models: raw keys of meeting %d: %w", id, err)
-	}
-	defer rows.Close()
-	var keys []string
-	for rows.Next() {
-		var k any
-		if err := rows.Scan(&k); err != nil {
-			return nil, fmt.Errorf("models: raw keys of meeting %d: %w", id, err)
-		}
-		switch k := k.(type) { // an object's keys are text
-		case string:
-			keys = append(keys, k)
-		case []byte:
-			keys = append(keys, string(k))
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("models: raw keys of meeting %d: %w", id, err)
-	}
-	slices.Sort(keys)
-	return slices.Compact(keys), nil
-}
 
 // exportMeetingBatch is how many meetings MeetingRows reads per query.
 const exportMeetingBatch = 200

@@ -7,9 +7,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-
-	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 )
 
 // FetchLive is the fetch state of a meeting instance known only from its
@@ -291,34 +288,48 @@ func (s *Tx) EnsureLiveMeetings(ctx context.Context, ms []LiveMeeting) error {
 	if len(ms) == 0 {
 		return nil
 	}
-	rows := make([]Meeting, 0, len(ms))
+	rows := make([]LiveMeeting, 0, len(ms))
 	seen := map[string]bool{}
 	for _, m := range ms {
-		u := cleanText(m.UUID)
-		if u == "" || seen[u] {
+		m.UUID = cleanText(m.UUID)
+		if m.UUID == "" || seen[m.UUID] {
 			continue
 		}
-		seen[u] = true
-		rows = append(rows, Meeting{
-			UUID: u, MeetingNumber: m.MeetingNumber, Webinar: m.Webinar, Topic: m.Topic, HostID: m.HostID,
-			Type: m.Type, StartTime: m.StartTime.UTC(), Timezone: m.Timezone, AccountID: m.AccountID,
-			FetchStatus: FetchLive,
-		})
+		seen[m.UUID] = true
+		rows = append(rows, m)
 	}
-	if len(rows) == 0 {
-		return nil
-	}
-	err := s.db.WithContext(ctx).Clauses(clause.OnConflict{
-		Columns: []clause.Column{{Name: "uuid"}},
-		DoUpdates: clause.Assignments(map[string]any{
-			"topic":   gorm.Expr("CASE WHEN meetings.topic = '' THEN excluded.topic ELSE meetings.topic END"),
-			"host_id": gorm.Expr("CASE WHEN meetings.host_id = '' THEN excluded.host_id ELSE meetings.host_id END"),
-		}),
-	}).Omit("ID").Create(&rows).Error
+	now := time.Now().UTC()
+	err := s.insertRows(ctx, liveMeetingInsert, len(rows), func(i int, args []any) []any {
+		m := rows[i]
+		return append(args, m.UUID, m.MeetingNumber, m.Webinar, m.Topic, m.HostID, "", "", m.Type,
+			m.StartTime.UTC(), m.Timezone, m.AccountID, FetchLive, "", "", now, now)
+	}, nil)
 	if err != nil {
 		return fmt.Errorf("models: live meetings: %w", err)
 	}
 	return nil
+}
+
+// liveMeetingInsert creates live meeting instances (EnsureLiveMeetings):
+// the columns GORM's Create of a Meeting writes, with the same values, and
+// the topic and host of a stored instance filled in where empty.
+var liveMeetingInsert = rowInsert{
+	table: "meetings",
+	cols: []string{"uuid", "meeting_number", "webinar", "topic", "host_id", "host_name", "host_email", "type",
+		"start_time", "timezone", "account_id", "fetch_status", "last_error", "source", "created_at", "updated_at"},
+	suffix: "ON CONFLICT (uuid) DO UPDATE SET " +
+		"topic = CASE WHEN meetings.topic = '' THEN excluded.topic ELSE meetings.topic END, " +
+		"host_id = CASE WHEN meetings.host_id = '' THEN excluded.host_id ELSE meetings.host_id END",
+}
+
+// participantEventInsert stores live participant events; one stored
+// already is left as it is.
+var participantEventInsert = rowInsert{
+	table: "participant_events",
+	cols: []string{"meeting_uuid", "participant_key", "event", "event_time", "participant_uuid", "user_id",
+		"participant_id", "participant_user_id", "registrant_id", "customer_key", "name", "email",
+		"leave_reason", "received_at"},
+	suffix: "ON CONFLICT DO NOTHING",
 }
 
 // RecordParticipantEvents stores evs, one row per distinct (MeetingUUID,
@@ -336,7 +347,12 @@ func (s *Tx) RecordParticipantEvents(ctx context.Context, evs []ParticipantEvent
 			evs[i].ReceivedAt = now
 		}
 	}
-	err := s.db.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).CreateInBatches(evs, 500).Error
+	err := s.insertRows(ctx, participantEventInsert, len(evs), func(i int, args []any) []any {
+		e := &evs[i]
+		return append(args, e.MeetingUUID, e.ParticipantKey, e.Event, e.EventTime, e.ParticipantUUID, e.UserID,
+			e.ParticipantID, e.ParticipantUserID, e.RegistrantID, e.CustomerKey, e.Name, e.Email,
+			e.LeaveReason, e.ReceivedAt)
+	}, nil)
 	if err != nil {
 		return fmt.Errorf("models: record %d participant events: %w", len(evs), err)
 	}

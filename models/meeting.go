@@ -57,4 +57,8 @@ type Meeting struct {
 	// 4). Only UpsertEndedMeeting writes it, for the same reason as
 	// ArrivedVia.
 	PracticeSession bool `gorm:"not null;default:false;<-:false"`
+	// RawKeys is the JSON array of the distinct top-level keys of the
+	// segments' Raw objects, sorted (schema version 8); nil when unknown.
+	// Only ReplaceSegments writes it (SegmentRawKeys reads it).
+	RawKeys *string `gorm:"<-:false"`
 }

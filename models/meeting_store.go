@@ -199,12 +199,11 @@ func (s *Store) MarkFailed(ctx context.Context, id uint64, reason string) error 
 // ReplaceSegments stores segs as the complete participant list of meeting id,
 // replacing whatever an earlier fetch stored, and marks the meeting fetched
 // from source, in one transaction so that readers never see half a list.
+// With the segments it stores their raw keys (Meeting.RawKeys), which
+// sessions.csv needs before its first row; another goroutine collects them
+// while this one inserts.
 func (s *Tx) ReplaceSegments(ctx context.Context, id uint64, source string, segs []Segment) error {
-	db := s.db.WithContext(ctx)
-	if err := db.Where("meeting_id = ?", id).Delete(&Segment{}).Error; err != nil {
-		return fmt.Errorf("models: replace segments of meeting %d: %w", id, err)
-	}
-	people := map[string]struct{}{}
+	people := make(map[string]struct{}, len(segs)/2)
 	for i := range segs {
 		segs[i].ID = 0
 		segs[i].MeetingID = id
@@ -215,24 +214,47 @@ func (s *Tx) ReplaceSegments(ctx context.Context, id uint64, source string, segs
 		}
 		people[segs[i].PersonKey] = struct{}{}
 	}
-	if len(segs) > 0 {
-		if err := db.CreateInBatches(segs, 200).Error; err != nil {
-			return fmt.Errorf("models: replace segments of meeting %d: %w", id, err)
-		}
+	keys := make(chan string, 1)
+	go func() { keys <- encodeRawKeys(segs) }()
+	err := s.insertSegments(ctx, id, segs)
+	rawKeys := <-keys
+	if err != nil {
+		return fmt.Errorf("models: replace segments of meeting %d: %w", id, err)
 	}
 	now := time.Now().UTC()
-	err := db.Model(&Meeting{}).Where("id = ?", id).Updates(map[string]any{
-		"fetch_status":  FetchFetched,
-		"last_error":    "",
-		"source":        source,
-		"fetched_at":    now,
-		"people":        len(people),
-		"segment_count": len(segs),
-	}).Error
+	set := "fetch_status = ?, last_error = '', source = ?, fetched_at = ?, people = ?, segment_count = ?, updated_at = ?"
+	args := []any{FetchFetched, cleanText(source), now, len(people), len(segs), now}
+	if s.hasRawKeysColumn(ctx) {
+		set += ", raw_keys = ?"
+		args = append(args, rawKeys)
+	}
+	_, err = s.sqlTx.ExecContext(ctx, s.rebind("UPDATE meetings SET "+set+" WHERE id = ?"), append(args, id)...)
 	if err != nil {
 		return fmt.Errorf("models: mark meeting %d fetched: %w", id, err)
 	}
 	return nil
+}
+
+// segmentInsert stores segments: every column but the id, which nobody
+// reads back.
+var segmentInsert = rowInsert{
+	table: "segments",
+	cols: []string{"meeting_id", "seq", "source", "person_key", "participant_id", "user_id", "participant_uuid",
+		"participant_user_id", "registrant_id", "customer_key", "name", "email", "join_time", "leave_time",
+		"leave_reason", "status", "role", "device", "os", "location", "ip_address", "raw"},
+}
+
+// insertSegments deletes meeting id's segments and inserts segs.
+func (s *Tx) insertSegments(ctx context.Context, id uint64, segs []Segment) error {
+	if _, err := s.sqlTx.ExecContext(ctx, s.rebind("DELETE FROM segments WHERE meeting_id = ?"), id); err != nil {
+		return err
+	}
+	return s.insertRows(ctx, segmentInsert, len(segs), func(i int, args []any) []any {
+		g := &segs[i]
+		return append(args, g.MeetingID, g.Seq, g.Source, g.PersonKey, g.ParticipantID, g.UserID, g.ParticipantUUID,
+			g.ParticipantUserID, g.RegistrantID, g.CustomerKey, g.Name, g.Email, g.JoinTime, g.LeaveTime,
+			g.LeaveReason, g.Status, g.Role, g.Device, g.OS, g.Location, g.IPAddress, g.Raw)
+	}, nil)
 }
 
 // Segments returns the stored segments of meeting id in Zoom's order.

@@ -87,6 +87,7 @@ func (s *Store) Migrate(ctx context.Context) error {
 			"run the release that migrated it, or a newer one", current, latest)
 	}
 	results, err := p.Up(ctx)
+	s.rawKeys.state.Store(0) // the schema may have changed
 	if err != nil {
 		return fmt.Errorf("models: migrate: %w", err)
 	}

@@ -52,6 +52,9 @@ type Store struct {
 	// SQLite's busy polling, whose waits grow to 100 ms and starve the tail.
 	// nil on PostgreSQL.
 	writeSem chan struct{}
+	// rawKeys knows whether the schema has meetings.raw_keys (version 8);
+	// shared by the Store and its Txs.
+	rawKeys *rawKeysColumn
 }
 
 // Open connects to the database named by dsn: a SQLite file path (or a
@@ -93,7 +96,8 @@ func openPostgres(ctx context.Context, dsn string, log *slog.Logger) (*Store, er
 	}
 	// PostgreSQL runs concurrent writers itself: one pool serves all, and
 	// River locks its own rows.
-	return &Store{db: gdb, sqlDB: sqlDB, queueDB: sqlDB, dialect: DialectPostgres, log: log}, nil
+	return &Store{db: gdb, sqlDB: sqlDB, queueDB: sqlDB, dialect: DialectPostgres, log: log,
+		rawKeys: &rawKeysColumn{}}, nil
 }
 
 // gormConfig is the GORM configuration of both engines. TranslateError
@@ -113,7 +117,10 @@ func gormConfig() *gorm.Config {
 // relies on: WAL (readers never block the writer), a busy timeout (writers
 // wait for each other instead of failing), foreign keys, and immediate
 // transactions (a transaction takes the write lock when it begins, so it
-// never has to upgrade a read lock, which cannot wait on the busy timeout).
+// never has to upgrade a read lock, which cannot wait on the busy timeout),
+// and the driver's statement cache: without it every query is prepared
+// anew, which costs as much as running a small insert (issue 16's A/B run:
+// ×1.41 webhook intake).
 func sqliteDSN(path string) string {
 	if path == ":memory:" {
 		path = "file::memory:?cache=shared"
@@ -130,6 +137,7 @@ func sqliteDSN(path string) string {
 	set("_foreign_keys", "on")
 	set("_txlock", "immediate")
 	set("_synchronous", "NORMAL")
+	set("_stmt_cache_size", "64") // per connection
 	if !strings.HasPrefix(u, "file:") {
 		u = "file:" + u
 	}
@@ -166,7 +174,7 @@ func openSQLite(ctx context.Context, path string, log *slog.Logger) (*Store, err
 		return nil, fmt.Errorf("models: open %s: %w", path, err)
 	}
 	return &Store{db: gdb, sqlDB: sqlDB, queueDB: queueDB, dialect: DialectSQLite, log: log,
-		writeSem: make(chan struct{}, 1)}, nil
+		writeSem: make(chan struct{}, 1), rawKeys: &rawKeysColumn{}}, nil
 }
 
 // Dialect returns the engine the Store runs on: DialectSQLite or

@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/hex"
 	"fmt"
 	"strings"
@@ -47,6 +48,14 @@ func (s *Store) RecordEvent(ctx context.Context, e *WebhookEvent) (isNew bool, e
 	return isNew, err
 }
 
+// eventInsert stores webhook events; a redelivery inserts nothing and the
+// keys of the rows inserted come back.
+var eventInsert = rowInsert{
+	table:  "webhook_events",
+	cols:   []string{"dedup_key", "event", "meeting_uuid", "event_ts", "received_at", "deliveries", "body"},
+	suffix: "ON CONFLICT (dedup_key) DO NOTHING RETURNING dedup_key",
+}
+
 // RecordEvents stores the events evs in one statement, as RecordEvent
 // does each: an event whose DedupKey is stored already (or comes earlier
 // in evs) counts as a redelivery. isNew[i] reports whether evs[i] is the
@@ -57,11 +66,9 @@ func (s *Tx) RecordEvents(ctx context.Context, evs []*WebhookEvent) (isNew []boo
 		return nil, nil
 	}
 	now := time.Now().UTC()
-	var sql strings.Builder
-	sql.WriteString("INSERT INTO webhook_events (dedup_key, event, meeting_uuid, event_ts, received_at, deliveries, body) VALUES ")
-	args := make([]any, 0, 6*len(evs))
 	first := map[string]int{} // dedup key -> index of its first delivery in evs
 	copies := map[string]int{}
+	distinct := make([]*WebhookEvent, 0, len(evs))
 	for i, e := range evs {
 		if e.ReceivedAt.IsZero() {
 			e.ReceivedAt = now
@@ -72,15 +79,19 @@ func (s *Tx) RecordEvents(ctx context.Context, evs []*WebhookEvent) (isNew []boo
 			continue
 		}
 		first[e.DedupKey] = i
-		if len(args) > 0 {
-			sql.WriteString(", ")
-		}
-		sql.WriteString("(?, ?, ?, ?, ?, 1, ?)")
-		args = append(args, e.DedupKey, e.Event, e.MeetingUUID, e.EventTS, e.ReceivedAt, e.Body)
+		distinct = append(distinct, e)
 	}
-	sql.WriteString(" ON CONFLICT (dedup_key) DO NOTHING RETURNING dedup_key")
 	var inserted []string
-	if err := s.db.WithContext(ctx).Raw(sql.String(), args...).Scan(&inserted).Error; err != nil {
+	err = s.insertRows(ctx, eventInsert, len(distinct), func(i int, args []any) []any {
+		e := distinct[i]
+		return append(args, e.DedupKey, e.Event, e.MeetingUUID, e.EventTS, e.ReceivedAt, 1, e.Body)
+	}, func(rows *sql.Rows) error {
+		var k string
+		err := rows.Scan(&k)
+		inserted = append(inserted, k)
+		return err
+	})
+	if err != nil {
 		return nil, fmt.Errorf("models: record %d events: %w", len(evs), err)
 	}
 	isNew = make([]bool, len(evs))

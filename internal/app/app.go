@@ -141,13 +141,18 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		IdleTimeout:    2 * time.Minute,
 		ErrorLog:       slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
 	}
-	// The queue outlives ctx: Stop below ends it softly, after HTTP.
-	if err := a.queue.Start(context.WithoutCancel(ctx)); err != nil {
-		ln.Close()
-		return errors.Join(err, a.Close())
-	}
+	// HTTP serves first: webhooks only need the database (their fetch
+	// jobs are inserted durably whether or not the workers run yet), so
+	// the queue's start (River's leader election, producers) is not part
+	// of the time to the first answer. The queue outlives ctx: Stop below
+	// ends it softly, after HTTP.
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
+	if err := a.queue.Start(context.WithoutCancel(ctx)); err != nil {
+		shutCtx, cancel := context.WithTimeout(context.Background(), ShutdownTimeout)
+		defer cancel()
+		return errors.Join(err, srv.Shutdown(shutCtx), a.Close())
+	}
 
 	var err error
 	select {
