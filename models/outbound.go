@@ -49,14 +49,14 @@ type WebhookDelivery struct {
 	EndpointID uint64 `gorm:"not null;index:idx_webhook_deliveries_endpoint,priority:1"`
 	// MessageID is the webhook-id header: the same for every attempt, so a
 	// receiver can drop duplicates.
-	MessageID string    `gorm:"size:64;not null"`
-	EventType string    `gorm:"size:64;not null"`
-	MeetingID uint64    `gorm:"not null"`
-	Payload   string    `gorm:"not null"` // the exact body signed and sent
-	State     string    `gorm:"size:16;not null;default:pending"`
-	Attempts  int       `gorm:"not null;default:0"`
-	LastCode  int       `gorm:"not null;default:0"` // the receiver's status code; 0 when none came
-	LastError string    // why the latest attempt failed, clipped
+	MessageID string `gorm:"size:64;not null"`
+	EventType string `gorm:"size:64;not null"`
+	MeetingID uint64 `gorm:"not null"`
+	Payload   string `gorm:"not null"` // the exact body signed and sent
+	State     string `gorm:"size:16;not null;default:pending"`
+	Attempts  int    `gorm:"not null;default:0"`
+	LastCode  int    `gorm:"not null;default:0"` // the receiver's status code; 0 when none came
+	LastError string // why the latest attempt failed, clipped
 	LastAt    *time.Time
 	CreatedAt time.Time `gorm:"not null;index:idx_webhook_deliveries_endpoint,priority:2"`
 }
