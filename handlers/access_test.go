@@ -161,7 +161,42 @@ func routeExpectations() map[string]expectation {
 			anon: unauth, viewer: forbidden, admin: want{http.StatusSeeOther, "/meetings"}},
 		"POST /admin/users/:id/delete": {paths: []string{"/admin/users/{user}/delete"},
 			anon: unauth, viewer: forbidden, admin: want{http.StatusSeeOther, "/admin/users"}},
+		// Outbound webhooks. A URL that is not http(s): the admin gets the form back with 400.
+		"GET /admin/webhooks":     adminPage("/admin/webhooks"),
+		"GET /admin/webhooks/:id": adminPage("/admin/webhooks/{hook}"),
+		"POST /admin/webhooks": {paths: []string{"/admin/webhooks"}, form: url.Values{"url": {"file:///etc/passwd"}},
+			anon: unauth, viewer: forbidden, admin: want{status: http.StatusBadRequest}},
+		"POST /admin/webhooks/:id/enable": {paths: []string{"/admin/webhooks/{hook}/enable"},
+			anon: unauth, viewer: forbidden, admin: want{http.StatusSeeOther, "/admin/webhooks"}},
+		"POST /admin/webhooks/:id/disable": {paths: []string{"/admin/webhooks/{hook}/disable"},
+			anon: unauth, viewer: forbidden, admin: want{http.StatusSeeOther, "/admin/webhooks"}},
+		"POST /admin/webhooks/:id/delete": {paths: []string{"/admin/webhooks/{doomedhook}/delete"},
+			anon: unauth, viewer: forbidden, admin: want{http.StatusSeeOther, "/admin/webhooks"}},
+		"POST /admin/webhooks/:id/deliveries/:delivery/redeliver": {paths: []string{"/admin/webhooks/{hook}/deliveries/{delivery}/redeliver"},
+			anon: unauth, viewer: forbidden, admin: want{http.StatusSeeOther, "/admin/webhooks/{hook}"}},
 	}
+}
+
+// hook registers a webhook endpoint (nothing listens at its URL) with one
+// delivery, and returns their ids.
+func (e *accessEnv) hook(t *testing.T, meetingID uint64) (endpoint, delivery string) {
+	t.Helper()
+	ctx := context.Background()
+	ep, err := e.store.CreateWebhookEndpoint(ctx, "http://127.0.0.1:9/hook", "whsec_c2VjcmV0c2VjcmV0")
+	require.NoError(t, err)
+	var ds []models.WebhookDelivery
+	require.NoError(t, e.store.Tx(ctx, func(tx *models.Tx) error {
+		ds, err = tx.CreateWebhookDeliveries(ctx, models.EventAttendanceReady, meetingID,
+			func(models.WebhookEndpoint) (string, string) { return `{}`, "msg_access" })
+		return err
+	}))
+	var d uint64
+	for _, x := range ds {
+		if x.EndpointID == ep.ID {
+			d = x.ID
+		}
+	}
+	return strconv.FormatUint(ep.ID, 10), strconv.FormatUint(d, 10)
 }
 
 // seed stores one meeting through the real webhook and returns the values
@@ -179,10 +214,15 @@ func (e *accessEnv) seed(t *testing.T) map[string]string {
 	require.NoError(t, e.store.Tx(ctx, func(tx *models.Tx) error {
 		return tx.ReplaceSegments(ctx, m.ID, "dashboard", []models.Segment{seg})
 	}))
+	hook, delivery := e.hook(t, m.ID)
+	doomedHook, _ := e.hook(t, m.ID)
 	return map[string]string{
-		"{id}":     strconv.FormatUint(m.ID, 10),
-		"{number}": strconv.FormatInt(m.MeetingNumber, 10),
-		"{person}": url.PathEscape(seg.PersonKey),
+		"{id}":         strconv.FormatUint(m.ID, 10),
+		"{number}":     strconv.FormatInt(m.MeetingNumber, 10),
+		"{person}":     url.PathEscape(seg.PersonKey),
+		"{hook}":       hook,
+		"{delivery}":   delivery,
+		"{doomedhook}": doomedHook,
 	}
 }
 
@@ -269,6 +309,10 @@ func TestAccessEveryRoute(t *testing.T) {
 				}
 				if strings.Contains(p, "{doomed}") {
 					vals["{doomed}"] = e.doomed(t)
+				}
+				if strings.Contains(p, "{doomedhook}") {
+					id, _ := strconv.ParseUint(vals["{id}"], 10, 64)
+					vals["{doomedhook}"], _ = e.hook(t, id)
 				}
 				path := fill(p, vals)
 				status, loc, body := e.ask(t, c, method, path, x.form)

@@ -63,6 +63,14 @@ func (h *Handlers) Router() http.Handler {
 	admin.GET("/admin/users", h.route(h.showUsersPage))
 	admin.POST("/admin/users", h.route(h.addUser))
 	admin.POST("/admin/users/:id/delete", h.route(h.removeUser))
+	// Outbound webhooks (admin_webhooks.go).
+	admin.GET("/admin/webhooks", h.route(h.showWebhooksPage))
+	admin.POST("/admin/webhooks", h.route(h.addWebhook))
+	admin.GET("/admin/webhooks/:id", h.route(h.showWebhookLog))
+	admin.POST("/admin/webhooks/:id/enable", h.route(h.enableWebhook))
+	admin.POST("/admin/webhooks/:id/disable", h.route(h.disableWebhook))
+	admin.POST("/admin/webhooks/:id/delete", h.route(h.deleteWebhook))
+	admin.POST("/admin/webhooks/:id/deliveries/:delivery/redeliver", h.route(h.redeliverWebhook))
 
 	return Router{r}
 }
