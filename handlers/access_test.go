@@ -148,6 +148,9 @@ func routeExpectations() map[string]expectation {
 		"GET /meetings.csv":                csv("/meetings.csv?from=2026-01-01&to=2026-12-31"),
 		"GET /meetings/:id/attendance.csv": csv("/meetings/{id}/attendance.csv"),
 		"GET /meetings/:id/sessions.csv":   csv("/meetings/{id}/sessions.csv"),
+		// Spreadsheets answer as the CSVs do.
+		"GET /meetings/:id/attendance.xlsx": csv("/meetings/{id}/attendance.xlsx"),
+		"GET /meetings/:id/sessions.xlsx":   csv("/meetings/{id}/sessions.xlsx"),
 		// Admin.
 		"GET /admin/jobs":     adminPage("/admin/jobs"),
 		"GET /admin/users":    adminPage("/admin/users"),
@@ -333,15 +336,20 @@ func TestAccessEveryRoute(t *testing.T) {
 	assertNoSecretsLogged(t, e.logs.String())
 }
 
-// The CSV download of a series is served by the series route.
+// The CSV and xlsx downloads of a series are served by the series route.
 func TestAccessSeriesCSV(t *testing.T) {
 	e := newAccessEnv(t)
 	vals := e.seed(t)
-	path := "/series/" + vals["{number}"] + ".csv"
-	status, _, _ := e.ask(t, &http.Client{CheckRedirect: noRedirect}, http.MethodGet, path, nil)
-	assert.Equal(t, http.StatusUnauthorized, status, "anonymous CSV")
-	status, _, body := e.ask(t, e.client(t, viewer), http.MethodGet, path, nil)
-	assert.Equal(t, http.StatusOK, status, body)
+	clients := map[string]*http.Client{viewer: e.client(t, viewer), admin: e.client(t, admin)}
+	for _, ext := range []string{".csv", ".xlsx"} {
+		path := "/series/" + vals["{number}"] + ext
+		status, _, _ := e.ask(t, &http.Client{CheckRedirect: noRedirect}, http.MethodGet, path, nil)
+		assert.Equal(t, http.StatusUnauthorized, status, "anonymous "+ext)
+		for _, role := range []string{viewer, admin} {
+			status, _, body := e.ask(t, clients[role], http.MethodGet, path, nil)
+			assert.Equal(t, http.StatusOK, status, "%s %s: %.300s", role, ext, body)
+		}
+	}
 }
 
 var hashPattern = regexp.MustCompile(`\$2[abxy]\$\d\d\$`)

@@ -251,6 +251,8 @@ type fileName struct {
 	loc         *time.Location
 	// dates overrides day with a preformatted date part ("2026-11-01_2026-11-30").
 	dates string
+	// ext is the extension, dot included; "" is ".csv".
+	ext string
 }
 
 // ascii returns the name in safe ASCII characters only (safeName): the
@@ -288,7 +290,11 @@ func (n fileName) build(topic string) string {
 	if date != "" {
 		out += "_" + date
 	}
-	return out + "_" + zone + ".csv"
+	ext := n.ext
+	if ext == "" {
+		ext = ".csv"
+	}
+	return out + "_" + zone + ext
 }
 
 // contentDisposition returns the attachment header (RFC 6266): filename=

@@ -48,6 +48,9 @@ func (h *Handlers) Router() http.Handler {
 	pages.GET("/meetings.csv", h.limitBulk, h.route(h.exportMeetings))
 	pages.GET("/meetings/:id/attendance.csv", h.route(h.exportAttendance))
 	pages.GET("/meetings/:id/sessions.csv", h.route(h.exportSessions))
+	// Spreadsheets (export_xlsx.go); /series/:number.xlsx as the CSV.
+	pages.GET("/meetings/:id/attendance.xlsx", h.route(h.exportAttendanceXLSX))
+	pages.GET("/meetings/:id/sessions.xlsx", h.route(h.exportSessionsXLSX))
 	pages.GET("/series/:number", h.route(h.showSeriesPage))
 	pages.GET("/people/*key", h.route(h.showPersonPage))
 	pages.GET("/settings", h.route(h.showSettingsPage))
