@@ -27,7 +27,8 @@ import (
 //     clock time in the export's zone (?tz=, as the CSVs), which the file
 //     name names; spreadsheets have no zones.
 //   - Counts and seconds are numbers, minutes and percentages numbers shown
-//     with one decimal, flags booleans.
+//     with one decimal. Flags are the text "true" or "false", as in the
+//     CSVs: a boolean cell opens in LibreOffice as the formula =TRUE().
 //   - The header row is frozen and carries an autofilter.
 //
 // A sheet's rows go to excelize's temporary file as they are written (memory
@@ -167,14 +168,13 @@ const (
 	kindTime
 	kindInt
 	kindDecimal
-	kindBool
 )
 
 // attendanceKinds types attendanceColumns; a column not listed (a new
 // one) is text until it is added here.
 var attendanceKinds = map[string]cellKind{
 	"first_join": kindTime, "last_leave": kindTime, "attended_seconds": kindInt, "attended_minutes": kindDecimal,
-	"attendance_percent": kindDecimal, "sessions": kindInt, "late": kindBool, "left_early": kindBool, "present": kindBool,
+	"attendance_percent": kindDecimal, "sessions": kindInt,
 }
 
 // typed turns one CSV cell (as appendAttendance formats it, before the
@@ -196,12 +196,8 @@ func (x *xlsxSheet) typed(kind cellKind, v string, loc *time.Location) any {
 		if f, err := strconv.ParseFloat(v, 64); err == nil {
 			return x.oneDecimal(f)
 		}
-	case kindBool:
-		if b, err := strconv.ParseBool(v); err == nil {
-			return b
-		}
 	}
-	return v
+	return v // text, flags included
 }
 
 // exportAttendanceXLSX serves /meetings/:id/attendance.xlsx: attendance.csv's
@@ -324,8 +320,6 @@ func (x *xlsxSheet) jsonCell(e *sessionsEncoder, key, v string) any {
 		return nil
 	}
 	switch c := v[0]; {
-	case c == 't' || c == 'f':
-		return v == "true"
 	case c == '-' || c >= '0' && c <= '9':
 		if f, err := strconv.ParseFloat(v, 64); err == nil && math.Abs(f) < maxExactFloat &&
 			strconv.FormatFloat(f, 'f', -1, 64) == strings.TrimSuffix(v, ".0") {
