@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -385,4 +386,43 @@ func assertFrozenAndFiltered(t *testing.T, name string, b []byte) {
 	require.NoError(t, err)
 	assert.Equal(t, "_xlnm._FilterDatabase", dn[0].Name, name)
 	assert.True(t, strings.HasSuffix(dn[0].RefersTo, "!$A$1:"+last), "%s: %s, want …!$A$1:%s", name, dn[0].RefersTo, last)
+}
+
+// TestExportXLSXLinks follows the Excel links beside the CSV links: each
+// answers a workbook with a header and rows.
+func TestExportXLSXLinks(t *testing.T) {
+	e := newExportEnv(t)
+	m := seedExport(t, e, 17, weeklyStart, "Links")
+	c := e.client(t, models.RoleViewer)
+	hrefs := map[string]*regexp.Regexp{
+		"/meetings/" + strconv.FormatUint(m.ID, 10):         regexp.MustCompile(`href="([^"]+\.xlsx[^"]*)"[^>]*data-testid="(?:attendance|sessions)-xlsx"`),
+		"/series/" + strconv.FormatInt(m.MeetingNumber, 10): regexp.MustCompile(`href="([^"]+\.xlsx)"[^>]*data-testid="series-xlsx"`),
+	}
+	n := 0
+	for page, re := range hrefs {
+		res, body := get(t, c, e.srv.URL+page)
+		require.Equal(t, http.StatusOK, res.StatusCode, page)
+		for _, match := range re.FindAllStringSubmatch(string(body), -1) {
+			link := strings.ReplaceAll(match[1], "&amp;", "&")
+			res, b := get(t, c, e.srv.URL+link)
+			require.Equal(t, http.StatusOK, res.StatusCode, link)
+			f, err := excelize.OpenReader(bytes.NewReader(b))
+			require.NoError(t, err, link)
+			rows, err := f.GetRows(f.GetSheetName(0))
+			require.NoError(t, err)
+			assert.Greater(t, len(rows), 1, link)
+			assert.Equal(t, "name", rows[0][0], link)
+			f.Close()
+			n++
+		}
+	}
+	assert.Equal(t, 3, n, "attendance, sessions and series links")
+
+	// Errors answer as the CSVs do.
+	for _, p := range []string{"/meetings/999999/attendance.xlsx", "/meetings/999999/sessions.xlsx", "/series/999999.xlsx",
+		"/meetings/" + strconv.FormatUint(m.ID, 10) + "/attendance.xlsx?tz=Mars/Olympus"} {
+		res, _ := get(t, c, e.srv.URL+p)
+		assert.Contains(t, []int{http.StatusNotFound, http.StatusBadRequest}, res.StatusCode, p)
+		assert.Empty(t, res.Header.Get("Content-Disposition"), p)
+	}
 }
