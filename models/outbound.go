@@ -205,6 +205,22 @@ func (s *Store) RecordDeliveryAttempt(ctx context.Context, id uint64, a Delivery
 	return nil
 }
 
+// PurgeWebhookDeliveries deletes the deliveries made before before that
+// are settled (succeeded or failed), and returns how many went.
+func (s *Store) PurgeWebhookDeliveries(ctx context.Context, before time.Time) (int64, error) {
+	var n int64
+	err := s.write(ctx, func(db *gorm.DB) error {
+		res := db.Where("created_at < ? AND state IN ?", before.UTC(), []string{DeliverySucceeded, DeliveryFailed}).
+			Delete(&WebhookDelivery{})
+		n = res.RowsAffected
+		return res.Error
+	})
+	if err != nil {
+		return 0, fmt.Errorf("models: purge webhook deliveries: %w", err)
+	}
+	return n, nil
+}
+
 // RequeueDelivery marks delivery id pending again (an admin's redeliver) in
 // the transaction, keeping its log of attempts.
 func (tx *Tx) RequeueDelivery(ctx context.Context, id uint64) (WebhookDelivery, error) {
