@@ -148,6 +148,9 @@ func routeExpectations() map[string]expectation {
 		"GET /meetings.csv":                csv("/meetings.csv?from=2026-01-01&to=2026-12-31"),
 		"GET /meetings/:id/attendance.csv": csv("/meetings/{id}/attendance.csv"),
 		"GET /meetings/:id/sessions.csv":   csv("/meetings/{id}/sessions.csv"),
+		// Spreadsheets answer as the CSVs do.
+		"GET /meetings/:id/attendance.xlsx": csv("/meetings/{id}/attendance.xlsx"),
+		"GET /meetings/:id/sessions.xlsx":   csv("/meetings/{id}/sessions.xlsx"),
 		// Admin.
 		"GET /admin/jobs":     adminPage("/admin/jobs"),
 		"GET /admin/users":    adminPage("/admin/users"),
@@ -161,7 +164,42 @@ func routeExpectations() map[string]expectation {
 			anon: unauth, viewer: forbidden, admin: want{http.StatusSeeOther, "/meetings"}},
 		"POST /admin/users/:id/delete": {paths: []string{"/admin/users/{user}/delete"},
 			anon: unauth, viewer: forbidden, admin: want{http.StatusSeeOther, "/admin/users"}},
+		// Outbound webhooks. A URL that is not http(s): the admin gets the form back with 400.
+		"GET /admin/webhooks":     adminPage("/admin/webhooks"),
+		"GET /admin/webhooks/:id": adminPage("/admin/webhooks/{hook}"),
+		"POST /admin/webhooks": {paths: []string{"/admin/webhooks"}, form: url.Values{"url": {"file:///etc/passwd"}},
+			anon: unauth, viewer: forbidden, admin: want{status: http.StatusBadRequest}},
+		"POST /admin/webhooks/:id/enable": {paths: []string{"/admin/webhooks/{hook}/enable"},
+			anon: unauth, viewer: forbidden, admin: want{http.StatusSeeOther, "/admin/webhooks"}},
+		"POST /admin/webhooks/:id/disable": {paths: []string{"/admin/webhooks/{hook}/disable"},
+			anon: unauth, viewer: forbidden, admin: want{http.StatusSeeOther, "/admin/webhooks"}},
+		"POST /admin/webhooks/:id/delete": {paths: []string{"/admin/webhooks/{doomedhook}/delete"},
+			anon: unauth, viewer: forbidden, admin: want{http.StatusSeeOther, "/admin/webhooks"}},
+		"POST /admin/webhooks/:id/deliveries/:delivery/redeliver": {paths: []string{"/admin/webhooks/{hook}/deliveries/{delivery}/redeliver"},
+			anon: unauth, viewer: forbidden, admin: want{http.StatusSeeOther, "/admin/webhooks/{hook}"}},
 	}
+}
+
+// hook registers a webhook endpoint (nothing listens at its URL) with one
+// delivery, and returns their ids.
+func (e *accessEnv) hook(t *testing.T, meetingID uint64) (endpoint, delivery string) {
+	t.Helper()
+	ctx := context.Background()
+	ep, err := e.store.CreateWebhookEndpoint(ctx, "http://127.0.0.1:9/hook", "whsec_c2VjcmV0c2VjcmV0")
+	require.NoError(t, err)
+	var ds []models.WebhookDelivery
+	require.NoError(t, e.store.Tx(ctx, func(tx *models.Tx) error {
+		ds, err = tx.CreateWebhookDeliveries(ctx, models.EventAttendanceReady, meetingID,
+			func(models.WebhookEndpoint) (string, string) { return `{}`, "msg_access" })
+		return err
+	}))
+	var d uint64
+	for _, x := range ds {
+		if x.EndpointID == ep.ID {
+			d = x.ID
+		}
+	}
+	return strconv.FormatUint(ep.ID, 10), strconv.FormatUint(d, 10)
 }
 
 // seed stores one meeting through the real webhook and returns the values
@@ -179,10 +217,15 @@ func (e *accessEnv) seed(t *testing.T) map[string]string {
 	require.NoError(t, e.store.Tx(ctx, func(tx *models.Tx) error {
 		return tx.ReplaceSegments(ctx, m.ID, "dashboard", []models.Segment{seg})
 	}))
+	hook, delivery := e.hook(t, m.ID)
+	doomedHook, _ := e.hook(t, m.ID)
 	return map[string]string{
-		"{id}":     strconv.FormatUint(m.ID, 10),
-		"{number}": strconv.FormatInt(m.MeetingNumber, 10),
-		"{person}": url.PathEscape(seg.PersonKey),
+		"{id}":         strconv.FormatUint(m.ID, 10),
+		"{number}":     strconv.FormatInt(m.MeetingNumber, 10),
+		"{person}":     url.PathEscape(seg.PersonKey),
+		"{hook}":       hook,
+		"{delivery}":   delivery,
+		"{doomedhook}": doomedHook,
 	}
 }
 
@@ -270,6 +313,10 @@ func TestAccessEveryRoute(t *testing.T) {
 				if strings.Contains(p, "{doomed}") {
 					vals["{doomed}"] = e.doomed(t)
 				}
+				if strings.Contains(p, "{doomedhook}") {
+					id, _ := strconv.ParseUint(vals["{id}"], 10, 64)
+					vals["{doomedhook}"], _ = e.hook(t, id)
+				}
 				path := fill(p, vals)
 				status, loc, body := e.ask(t, c, method, path, x.form)
 				name := role + " " + method + " " + path
@@ -289,15 +336,20 @@ func TestAccessEveryRoute(t *testing.T) {
 	assertNoSecretsLogged(t, e.logs.String())
 }
 
-// The CSV download of a series is served by the series route.
+// The CSV and xlsx downloads of a series are served by the series route.
 func TestAccessSeriesCSV(t *testing.T) {
 	e := newAccessEnv(t)
 	vals := e.seed(t)
-	path := "/series/" + vals["{number}"] + ".csv"
-	status, _, _ := e.ask(t, &http.Client{CheckRedirect: noRedirect}, http.MethodGet, path, nil)
-	assert.Equal(t, http.StatusUnauthorized, status, "anonymous CSV")
-	status, _, body := e.ask(t, e.client(t, viewer), http.MethodGet, path, nil)
-	assert.Equal(t, http.StatusOK, status, body)
+	clients := map[string]*http.Client{viewer: e.client(t, viewer), admin: e.client(t, admin)}
+	for _, ext := range []string{".csv", ".xlsx"} {
+		path := "/series/" + vals["{number}"] + ext
+		status, _, _ := e.ask(t, &http.Client{CheckRedirect: noRedirect}, http.MethodGet, path, nil)
+		assert.Equal(t, http.StatusUnauthorized, status, "anonymous "+ext)
+		for _, role := range []string{viewer, admin} {
+			status, _, body := e.ask(t, clients[role], http.MethodGet, path, nil)
+			assert.Equal(t, http.StatusOK, status, "%s %s: %.300s", role, ext, body)
+		}
+	}
 }
 
 var hashPattern = regexp.MustCompile(`\$2[abxy]\$\d\d\$`)

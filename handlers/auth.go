@@ -58,9 +58,9 @@ func (h *Handlers) loadUser(c *gin.Context) {
 }
 
 // wantsHTML reports whether a refusal should be a page (a browser asking
-// for a page) rather than a status for a program (CSV, API).
+// for a page) rather than a status for a program (CSV, xlsx, API).
 func wantsHTML(c *gin.Context) bool {
-	if strings.HasSuffix(c.Request.URL.Path, ".csv") {
+	if p := c.Request.URL.Path; strings.HasSuffix(p, ".csv") || strings.HasSuffix(p, ".xlsx") {
 		return false
 	}
 	return c.Request.Method == http.MethodGet || c.Request.Method == http.MethodHead

@@ -2,13 +2,14 @@ package handlers
 
 import (
 	"bufio"
-	"encoding/csv"
 	"io"
 	"mime"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
@@ -21,8 +22,12 @@ import (
 // returns the writer's first error. They share csvStream, which owns the
 // rules every cell follows:
 //
-//   - RFC 4180: comma-separated, CRLF line ends, a field quoted when it holds
-//     a comma, quote, CR or LF (or begins with a space), quotes doubled.
+//   - RFC 4180: comma-separated, records ending in CRLF, a field quoted when
+//     it holds a comma, quote, CR or LF (or begins with white space), quotes
+//     doubled. A line break inside a field is written as it is stored (a
+//     bare LF stays a bare LF): encoding/csv's CRLF mode would turn it into
+//     CRLF, and Python's csv module and pandas would then read a CR that was
+//     never in the data. So csvStream writes records itself (writeField).
 //   - UTF-8 throughout; an optional BOM first, for Excel.
 //   - Formula injection: any cell beginning with '=', '+', '-', '@', tab or
 //     CR gets a leading "'", so that a spreadsheet shows it as text. The
@@ -44,7 +49,6 @@ const csvBufferSize = 64 << 10
 // csvStream writes CSV records to w with the rules above.
 type csvStream struct {
 	bw    *bufio.Writer
-	cw    *csv.Writer
 	flush func() // flushes the layer below bw; nil when there is none
 	rows  int
 	err   error
@@ -54,8 +58,7 @@ type csvStream struct {
 // and header. When w is an http.Flusher it is flushed every flushEvery rows.
 func newCSVStream(w io.Writer, bom bool, header []string) *csvStream {
 	bw := bufio.NewWriterSize(w, csvBufferSize)
-	s := &csvStream{bw: bw, cw: csv.NewWriter(bw)} // csv.NewWriter reuses bw: it is big enough
-	s.cw.UseCRLF = true
+	s := &csvStream{bw: bw}
 	if f, ok := w.(http.Flusher); ok {
 		s.flush = f.Flush
 	}
@@ -72,9 +75,12 @@ func (s *csvStream) write(rec []string) error {
 		return s.err
 	}
 	for i, v := range rec {
-		rec[i] = defuse(v)
+		if i > 0 {
+			s.bw.WriteByte(',')
+		}
+		writeField(s.bw, defuse(v))
 	}
-	if err := s.cw.Write(rec); err != nil {
+	if _, err := s.bw.WriteString("\r\n"); err != nil { // bufio keeps its first error
 		s.err = err
 		return err
 	}
@@ -86,8 +92,7 @@ func (s *csvStream) write(rec []string) error {
 
 // flushAll sends everything buffered to the client.
 func (s *csvStream) flushAll() error {
-	s.cw.Flush()
-	if err := s.cw.Error(); err != nil {
+	if err := s.bw.Flush(); err != nil {
 		s.err = err
 		return err
 	}
@@ -103,6 +108,40 @@ func (s *csvStream) close() error {
 		return s.err
 	}
 	return s.flushAll()
+}
+
+// writeField writes one field, quoted when it needs to be (as encoding/csv
+// decides: a comma, quote, CR or LF inside, white space first, or the
+// lone `\.`), with its quotes doubled and every other byte as it is.
+func writeField(bw *bufio.Writer, v string) {
+	if !fieldNeedsQuotes(v) {
+		bw.WriteString(v)
+		return
+	}
+	bw.WriteByte('"')
+	for {
+		i := strings.IndexByte(v, '"')
+		if i < 0 {
+			break
+		}
+		bw.WriteString(v[:i+1])
+		bw.WriteByte('"')
+		v = v[i+1:]
+	}
+	bw.WriteString(v)
+	bw.WriteByte('"')
+}
+
+// fieldNeedsQuotes reports whether v must be quoted.
+func fieldNeedsQuotes(v string) bool {
+	if v == "" {
+		return false
+	}
+	if v == `\.` || strings.ContainsAny(v, ",\"\r\n") {
+		return true
+	}
+	r, _ := utf8.DecodeRuneInString(v)
+	return unicode.IsSpace(r)
 }
 
 // defuse prefixes a cell that a spreadsheet would read as a formula with
@@ -212,6 +251,8 @@ type fileName struct {
 	loc         *time.Location
 	// dates overrides day with a preformatted date part ("2026-11-01_2026-11-30").
 	dates string
+	// ext is the extension, dot included; "" is ".csv".
+	ext string
 }
 
 // ascii returns the name in safe ASCII characters only (safeName): the
@@ -249,7 +290,11 @@ func (n fileName) build(topic string) string {
 	if date != "" {
 		out += "_" + date
 	}
-	return out + "_" + zone + ".csv"
+	ext := n.ext
+	if ext == "" {
+		ext = ".csv"
+	}
+	return out + "_" + zone + ext
 }
 
 // contentDisposition returns the attachment header (RFC 6266): filename=

@@ -332,13 +332,8 @@ func TestExportFormulaInjection(t *testing.T) {
 				names[r[0]] = true
 			}
 			for _, p := range formulaPayloads {
-				// CRLF output drops a lone CR inside a quoted field; what is left
-				// still starts with the quote.
-				want := "'" + strings.ReplaceAll(p, "\r", "")
-				if p == "\r=1" {
-					assert.True(t, names[want] || names["'\n=1"] || names["'=1"], "payload %q", p)
-					continue
-				}
+				// Every byte is kept, a lone CR included, behind the quote.
+				want := "'" + p
 				assert.True(t, names[want], "payload %q not defused as %q", p, want)
 			}
 		})
@@ -611,4 +606,31 @@ func TestExportFailingMidStreamIsCutShort(t *testing.T) {
 	require.ErrorIs(t, err, io.ErrUnexpectedEOF, "a truncated transfer, not a clean end")
 	assert.True(t, strings.Contains(string(body), "\r\nP1000,p1000@example.com,"), "rows went out before the failure")
 	assert.False(t, strings.Contains(string(body), "P2999"), "the bad row is not in the file")
+}
+
+// TestExportLineBreaksStayLF reads the exports the way Python's csv module
+// and pandas do (a quoted CR is kept, not folded into the line break): a
+// leave reason's line break is a bare LF inside its cell, and only the
+// record ends are CRLF.
+func TestExportLineBreaksStayLF(t *testing.T) {
+	e := newExportEnv(t)
+	m := seedExport(t, e, 4, weeklyStart, "Breaks")
+	c := e.client(t, models.RoleViewer)
+	for _, kind := range []string{"attendance", "sessions"} {
+		res, body := get(t, c, e.srv.URL+"/meetings/"+strconv.FormatUint(m.ID, 10)+"/"+kind+".csv?tz=UTC")
+		require.Equal(t, http.StatusOK, res.StatusCode)
+		recs := parseCSV(t, body)
+		reason := column(recs[0], "leave_reason")
+		require.GreaterOrEqual(t, reason, 0)
+		inCells := 0
+		for _, r := range recs[1:] {
+			for _, v := range r {
+				inCells += strings.Count(v, "\n")
+			}
+		}
+		require.Positive(t, inCells, "%s: the seed has leave reasons with line breaks", kind)
+		// Every CRLF in the bytes ends a record; every LF inside a cell is bare.
+		assert.Equal(t, len(recs), strings.Count(string(body), "\r\n"), kind)
+		assert.Equal(t, len(recs)+inCells, strings.Count(string(body), "\n"), kind)
+	}
 }

@@ -51,17 +51,20 @@ func TestNumbersAreNeverDefused(t *testing.T) {
 	assert.Equal(t, "12.5", csvDecimal(12.5))
 }
 
-// TestCSVStreamRFC4180 checks the exact bytes: CRLF line ends, quoting only
-// where needed, quotes doubled, a newline kept inside quotes.
+// TestCSVStreamRFC4180 checks the exact bytes: records end in CRLF, quoting
+// only where needed, quotes doubled, a line break inside a field kept as it
+// is stored (a bare LF stays LF, a CRLF stays CRLF).
 func TestCSVStreamRFC4180(t *testing.T) {
 	var b bytes.Buffer
 	s := newCSVStream(&b, false, []string{"a", "b", "c", "d", "e"})
 	require.NoError(t, s.write([]string{"plain", "comma, inside", `say "hi"`, "two\nlines", " lead"}))
 	require.NoError(t, s.write([]string{"Zoë", "山田", "", "=1", "3.5"}))
+	require.NoError(t, s.write([]string{"win\r\nbreak", "cr\ronly", `\.`, "\u00a0nbsp", `"`}))
 	require.NoError(t, s.close())
 	assert.Equal(t, "a,b,c,d,e\r\n"+
-		"plain,\"comma, inside\",\"say \"\"hi\"\"\",\"two\r\nlines\",\" lead\"\r\n"+
-		"Zoë,山田,,'=1,3.5\r\n", b.String())
+		"plain,\"comma, inside\",\"say \"\"hi\"\"\",\"two\nlines\",\" lead\"\r\n"+
+		"Zoë,山田,,'=1,3.5\r\n"+
+		"\"win\r\nbreak\",\"cr\ronly\",\"\\.\",\"\u00a0nbsp\",\"\"\"\"\r\n", b.String())
 
 	recs, err := csv.NewReader(&b).ReadAll()
 	require.NoError(t, err)

@@ -73,30 +73,11 @@ const seriesExportLimit = 10_000
 // computed one at a time, so memory holds the matrix and one meeting's
 // segments.
 func (h *Handlers) exportSeries(c *gin.Context, numberParam string) error {
-	number, err := strconv.ParseInt(numberParam, 10, 64)
-	if err != nil {
-		return errStatus(http.StatusNotFound, "not found", err)
-	}
-	opt, err := h.exportOptions(c)
+	sr, ms, opt, err := h.seriesExport(c, numberParam)
 	if err != nil {
 		return err
 	}
-	ctx := c.Request.Context()
-	ms, err := h.store.SeriesInstances(ctx, number, seriesExportLimit)
-	if err != nil {
-		return err
-	}
-	b := models.NewSeriesBuilder(number, ms, h.cfg.Now(), h.thresholds())
-	for i := range ms {
-		segs, err := h.store.SegmentsForPage(ctx, ms[i].ID)
-		if err != nil {
-			return err
-		}
-		b.Add(i, segs)
-	}
-	sr := b.Series()
-	dates := ms[0].StartTime.In(opt.loc).Format("2006-01-02") + "_" + ms[len(ms)-1].StartTime.In(opt.loc).Format("2006-01-02")
-	w := startCSV(c, fileName{topic: sr.Topic, kind: "series", dates: dates, loc: opt.loc})
+	w := startCSV(c, fileName{topic: sr.Topic, kind: "series", dates: seriesDates(ms, opt.loc), loc: opt.loc})
 	enc := newSeriesEncoder(w, opt.loc, opt.bom, ms)
 	for i := range sr.People {
 		if err := enc.Encode(&sr.People[i]); err != nil {
@@ -107,4 +88,38 @@ func (h *Handlers) exportSeries(c *gin.Context, numberParam string) error {
 		return exportFailed(c, err)
 	}
 	return nil
+}
+
+// seriesExport computes what a series export holds (series.csv and
+// series.xlsx): the matrix of every instance of the meeting number, the
+// instances oldest first, and the export's options.
+func (h *Handlers) seriesExport(c *gin.Context, numberParam string) (models.Series, []models.Meeting, csvOptions, error) {
+	number, err := strconv.ParseInt(numberParam, 10, 64)
+	if err != nil {
+		return models.Series{}, nil, csvOptions{}, errStatus(http.StatusNotFound, "not found", err)
+	}
+	opt, err := h.exportOptions(c)
+	if err != nil {
+		return models.Series{}, nil, csvOptions{}, err
+	}
+	ctx := c.Request.Context()
+	ms, err := h.store.SeriesInstances(ctx, number, seriesExportLimit)
+	if err != nil {
+		return models.Series{}, nil, csvOptions{}, err
+	}
+	b := models.NewSeriesBuilder(number, ms, h.cfg.Now(), h.thresholds())
+	for i := range ms {
+		segs, err := h.store.SegmentsForPage(ctx, ms[i].ID)
+		if err != nil {
+			return models.Series{}, nil, csvOptions{}, err
+		}
+		b.Add(i, segs)
+	}
+	return b.Series(), ms, opt, nil
+}
+
+// seriesDates is the date part of a series export's file name: the first
+// and the last instance's day.
+func seriesDates(ms []models.Meeting, loc *time.Location) string {
+	return ms[0].StartTime.In(loc).Format("2006-01-02") + "_" + ms[len(ms)-1].StartTime.In(loc).Format("2006-01-02")
 }

@@ -24,6 +24,8 @@ type Queue interface {
 	Accept(ctx context.Context, ev zoom.Event) (jobs.Intake, error)
 	Refetch(ctx context.Context, meetingID uint64) (bool, error)
 	JobCounts(ctx context.Context) (map[string]int64, error)
+	// Redeliver queues an outbound webhook delivery again.
+	Redeliver(ctx context.Context, deliveryID uint64) error
 }
 
 var _ Queue = (*jobs.Queue)(nil)

@@ -272,6 +272,8 @@ func (h *Handlers) meetingPage(m models.Meeting, segs []models.Segment, loc *tim
 		Thresholds:      thresholdText(th),
 		AttendanceCSV:   meetingURL(m.ID) + "/attendance.csv" + tzQuery(tz),
 		SessionsCSV:     meetingURL(m.ID) + "/sessions.csv" + tzQuery(tz),
+		AttendanceXLSX:  meetingURL(m.ID) + "/attendance.xlsx" + tzQuery(tz),
+		SessionsXLSX:    meetingURL(m.ID) + "/sessions.xlsx" + tzQuery(tz),
 		RefetchURL:      meetingURL(m.ID) + "/refetch",
 		DeleteURL:       meetingURL(m.ID) + "/delete",
 		SeriesURL:       seriesURL(m.MeetingNumber),

@@ -48,6 +48,9 @@ func (h *Handlers) Router() http.Handler {
 	pages.GET("/meetings.csv", h.limitBulk, h.route(h.exportMeetings))
 	pages.GET("/meetings/:id/attendance.csv", h.route(h.exportAttendance))
 	pages.GET("/meetings/:id/sessions.csv", h.route(h.exportSessions))
+	// Spreadsheets (export_xlsx.go); /series/:number.xlsx as the CSV.
+	pages.GET("/meetings/:id/attendance.xlsx", h.route(h.exportAttendanceXLSX))
+	pages.GET("/meetings/:id/sessions.xlsx", h.route(h.exportSessionsXLSX))
 	pages.GET("/series/:number", h.route(h.showSeriesPage))
 	pages.GET("/people/*key", h.route(h.showPersonPage))
 	pages.GET("/settings", h.route(h.showSettingsPage))
@@ -63,6 +66,14 @@ func (h *Handlers) Router() http.Handler {
 	admin.GET("/admin/users", h.route(h.showUsersPage))
 	admin.POST("/admin/users", h.route(h.addUser))
 	admin.POST("/admin/users/:id/delete", h.route(h.removeUser))
+	// Outbound webhooks (admin_webhooks.go).
+	admin.GET("/admin/webhooks", h.route(h.showWebhooksPage))
+	admin.POST("/admin/webhooks", h.route(h.addWebhook))
+	admin.GET("/admin/webhooks/:id", h.route(h.showWebhookLog))
+	admin.POST("/admin/webhooks/:id/enable", h.route(h.enableWebhook))
+	admin.POST("/admin/webhooks/:id/disable", h.route(h.disableWebhook))
+	admin.POST("/admin/webhooks/:id/delete", h.route(h.deleteWebhook))
+	admin.POST("/admin/webhooks/:id/deliveries/:delivery/redeliver", h.route(h.redeliverWebhook))
 
 	return Router{r}
 }

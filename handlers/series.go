@@ -26,6 +26,9 @@ func (h *Handlers) showSeriesPage(c *gin.Context) error {
 	if number, ok := strings.CutSuffix(c.Param("number"), ".csv"); ok {
 		return h.exportSeries(c, number)
 	}
+	if number, ok := strings.CutSuffix(c.Param("number"), ".xlsx"); ok {
+		return h.exportSeriesXLSX(c, number) // export_xlsx.go
+	}
 	u := currentUser(c)
 	number, err := strconv.ParseInt(c.Param("number"), 10, 64)
 	if err != nil {

@@ -35,6 +35,9 @@ type FetchWorker struct {
 	src   ParticipantSource
 	cfg   Config
 	log   *slog.Logger
+	// outbound announces stored participants to webhook endpoints
+	// (deliver.go); nil announces nothing.
+	outbound *Queue
 }
 
 // newFetchWorker builds the fetch worker; cfg must have its defaults, and a
@@ -139,6 +142,9 @@ func (w *FetchWorker) fetch(ctx context.Context, job *river.Job[FetchParticipant
 func (w *FetchWorker) save(ctx context.Context, job *river.Job[FetchParticipantsArgs], m models.Meeting, source string, segs []models.Segment) error {
 	return w.store.Tx(ctx, func(tx *models.Tx) error {
 		if err := tx.ReplaceSegments(ctx, m.ID, source, segs); err != nil {
+			return err
+		}
+		if err := w.announce(ctx, tx, m, source, len(segs)); err != nil { // deliver.go
 			return err
 		}
 		var err error

@@ -2,13 +2,14 @@ package jobs
 
 import (
 	"context"
+	"time"
 
 	"github.com/riverqueue/river"
 )
 
 // PurgeArgs asks for the retention sweep: meetings older than
 // ROLLCALL_RETENTION go, with their segments and webhook events, and so do
-// expired sessions.
+// expired sessions, and outbound webhook deliveries older than 30 days.
 type PurgeArgs struct{}
 
 // Kind is the job's stable name in the queue table.
@@ -32,6 +33,12 @@ func (w *PurgeWorker) Work(ctx context.Context, job *river.Job[PurgeArgs]) error
 			q.log.Info("retention: deleted old meetings", "count", n, "retention", q.cfg.Retention.String())
 		}
 	}
+	if _, err := q.store.PurgeWebhookDeliveries(ctx, q.cfg.Now().Add(-deliveryLogKeep)); err != nil {
+		return err
+	}
 	_, err := q.store.PurgeExpiredSessions(ctx)
 	return err
 }
+
+// deliveryLogKeep is how long outbound webhook deliveries stay in the log.
+const deliveryLogKeep = 30 * 24 * time.Hour

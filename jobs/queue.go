@@ -75,6 +75,11 @@ type Config struct {
 	// looks [72h].
 	SweepEvery    time.Duration
 	SweepLookback time.Duration
+	// BaseURL is rollcall's address, for the links in outbound webhook
+	// events ("" gives relative links).
+	BaseURL string
+	// WebhookTimeout bounds one outbound webhook attempt [10s].
+	WebhookTimeout time.Duration
 	// Now is the clock for scheduling, give-up deadlines, reconciling and
 	// retention [time.Now]. River keeps its own clock.
 	Now func() time.Time
@@ -93,6 +98,7 @@ func (c *Config) defaults() {
 	def(&c.RescueAfter, 30*time.Second)
 	def(&c.ReconcileEvery, 5*time.Minute)
 	def(&c.SweepLookback, 72*time.Hour)
+	def(&c.WebhookTimeout, 10*time.Second)
 	if c.Workers <= 0 {
 		c.Workers = 4
 	}
@@ -182,7 +188,10 @@ func New(store *models.Store, src ParticipantSource, cfg Config, log *slog.Logge
 	}
 	if src != nil {
 		workers := river.NewWorkers()
-		river.AddWorker(workers, newFetchWorker(store, src, cfg, log))
+		fetch := newFetchWorker(store, src, cfg, log)
+		fetch.outbound = q
+		river.AddWorker(workers, fetch)
+		river.AddWorker(workers, newDeliverWorker(store, cfg, log))
 		river.AddWorker(workers, &ReconcileWorker{queue: q})
 		river.AddWorker(workers, &PurgeWorker{queue: q})
 		if cfg.Lister != nil {

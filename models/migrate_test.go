@@ -20,7 +20,7 @@ import (
 // allModels lists every table rollcall owns, in dependency order: the
 // newest schema is the one AutoMigrate derives from them.
 func allModels() []any {
-	return []any{&Meeting{}, &Segment{}, &WebhookEvent{}, &User{}, &Session{}, &CoverageRun{}, &ParticipantEvent{}}
+	return []any{&Meeting{}, &Segment{}, &WebhookEvent{}, &User{}, &Session{}, &CoverageRun{}, &ParticipantEvent{}, &WebhookEndpoint{}, &WebhookDelivery{}}
 }
 
 // autoMigrate makes s's schema with GORM's AutoMigrate of the models and,
@@ -45,6 +45,19 @@ func openUnmigrated(t *testing.T) *Store {
 	require.NoError(t, err)
 	t.Cleanup(func() { s.Close() })
 	return s
+}
+
+// olderVersions are the versions of s's engine's migrations before the
+// newest, oldest first.
+func olderVersions(t *testing.T, s *Store) []int64 {
+	t.Helper()
+	p, err := s.migrations()
+	require.NoError(t, err)
+	var out []int64
+	for _, src := range p.ListSources() {
+		out = append(out, src.Version)
+	}
+	return out[:len(out)-1]
 }
 
 // latestVersion is the newest version among the migrations of s's engine.
@@ -204,7 +217,7 @@ func TestMigrationsMatchModels(t *testing.T) {
 	want := schemaOf(t, auto)
 	assert.Equal(t, want, schemaOf(t, migrated),
 		"the newest migrations of %s must make the schema AutoMigrate derives from the models", migrated.dialect)
-	assert.Equal(t, []string{"coverage_runs", "meetings", "participant_events", "segments", "sessions", "users", "webhook_events"}, tables(t, migrated))
+	assert.Equal(t, []string{"coverage_runs", "meetings", "participant_events", "segments", "sessions", "users", "webhook_deliveries", "webhook_endpoints", "webhook_events"}, tables(t, migrated))
 	if migrated.dialect == DialectPostgres {
 		for _, ix := range searchIndexes {
 			assert.Contains(t, want, "index: meetings|"+ix+"|CREATE INDEX "+ix+" ON public.meetings USING gin ("+
@@ -328,6 +341,21 @@ func fillEveryTable(t *testing.T, s *Store) {
 				Event: "meeting.participant_joined", EventTime: start, ParticipantUUID: "pu1", Name: "Ann", ReceivedAt: start}})
 		}))
 	}
+	if ok, err := s.hasTable(ctx, "webhook_endpoints"); assert.NoError(t, err) && ok { // version 7
+		ep, err := s.CreateWebhookEndpoint(ctx, "https://receiver.example/hook", "whsec_c2VjcmV0")
+		require.NoError(t, err)
+		require.NoError(t, s.Tx(ctx, func(tx *Tx) error {
+			_, err := tx.CreateWebhookDeliveries(ctx, EventAttendanceReady, 1, func(WebhookEndpoint) (string, string) {
+				return `{"type":"meeting.attendance_ready"}`, "msg_1"
+			})
+			return err
+		}))
+		ds, err := s.WebhookDeliveries(ctx, ep.ID, 10)
+		require.NoError(t, err)
+		require.Len(t, ds, 1)
+		require.NoError(t, s.RecordDeliveryAttempt(ctx, ds[0].ID, DeliveryAttempt{Attempt: 1, State: DeliveryRetrying,
+			Code: 500, Error: "HTTP 500", At: end}))
+	}
 	for _, table := range tables(t, s) {
 		var n int64
 		require.NoError(t, s.sqlDB.QueryRow("SELECT COUNT(*) FROM "+table).Scan(&n))
@@ -409,7 +437,7 @@ func TestUpgradeKeepsEveryRow(t *testing.T) {
 		}
 	})
 	s := openUnmigrated(t)
-	for v := int64(1); v < latestVersion(t, s); v++ {
+	for _, v := range olderVersions(t, s) {
 		t.Run(fmt.Sprintf("at version %d", v), func(t *testing.T) {
 			old := openUnmigrated(t)
 			p, err := old.migrations()

@@ -78,6 +78,8 @@ type MeetingPage struct {
 	Timeline          Timeline
 	AttendanceCSV     string
 	SessionsCSV       string
+	AttendanceXLSX    string
+	SessionsXLSX      string
 	RefetchURL        string
 	DeleteURL         string
 	CanRefetch        bool

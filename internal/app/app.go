@@ -76,6 +76,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		Lister:         client,
 		SweepEvery:     cfg.SweepEvery,
 		SweepLookback:  cfg.SweepLookback,
+		BaseURL:        baseURL(cfg),
 	}, log)
 	if err != nil {
 		store.Close()
@@ -249,4 +250,12 @@ func Backfill(ctx context.Context, cfg Config, log *slog.Logger, d jobs.Discover
 		return models.CoverageRun{}, err
 	}
 	return queue.Discover(ctx, client, d)
+}
+
+// baseURL is cfg's ROLLCALL_BASE_URL as text ("" when unset).
+func baseURL(cfg Config) string {
+	if cfg.BaseURL == nil {
+		return ""
+	}
+	return cfg.BaseURL.String()
 }
