@@ -201,6 +201,10 @@ type ssoIdentity struct {
 func (h *Handlers) signInSSO(c *gin.Context, id ssoIdentity, next string) error {
 	ctx := c.Request.Context()
 	if !id.DomainAllowed { // at every sign-in, not only the first
+		if !id.EmailVerified {
+			return refuse(http.StatusForbidden, "Your provider does not vouch for your email address, so rollcall cannot check its domain.",
+				"domain rule without a verified email: "+id.Email)
+		}
 		return refuse(http.StatusForbidden, "Addresses of that domain may not sign in here.", "domain not allowed: "+id.Email)
 	}
 	u, ident, err := h.ssoUser(ctx, id)

@@ -2,16 +2,22 @@
 // example provider of zitadel/oidc (its op package and example storage),
 // with its own login form, discovery, keys, PKCE and ID tokens. What this
 // package adds is only what tests need to steer it: users with groups (a
-// "groups" claim), and switches that make it issue a token a broken or
-// hostile provider would (already expired, for another audience).
+// "groups" claim), a switch that makes it issue already expired ID tokens,
+// and a token substitution (a genuine ID token of another client in the
+// token response).
 package oidctest
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -46,8 +52,9 @@ type Provider struct {
 	store   *store
 	handler http.Handler
 
-	mu  sync.Mutex
-	srv *http.Server
+	mu         sync.Mutex
+	srv        *http.Server
+	substitute string // see SubstituteIDToken
 }
 
 // Start runs a provider on a free loopback port with one web client whose
@@ -67,7 +74,10 @@ func Start(redirect string) (*Provider, error) {
 func New(addr, redirect string) *Provider {
 	issuer := "http://" + addr + "/"
 	users := &users{byID: map[string]User{}}
-	clients := map[string]*storage.Client{"rollcall": storage.WebClient("rollcall", "rollcall-secret", redirect)}
+	clients := map[string]*storage.Client{
+		"rollcall":    storage.WebClient("rollcall", "rollcall-secret", redirect),
+		OtherClientID: storage.WebClient(OtherClientID, otherSecret, otherRedirect),
+	}
 	st := &store{Storage: storage.NewStorageWithClients(users, clients), users: users}
 	return &Provider{
 		Issuer: issuer, ClientID: "rollcall", ClientSecret: "rollcall-secret", addr: addr, store: st,
@@ -86,7 +96,7 @@ func (p *Provider) Up() error {
 }
 
 func (p *Provider) serve(ln net.Listener) {
-	srv := &http.Server{Handler: p.handler, ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: p, ReadHeaderTimeout: 10 * time.Second}
 	p.mu.Lock()
 	p.srv = srv
 	p.mu.Unlock()
@@ -126,12 +136,98 @@ func (p *Provider) IssueExpired(on bool) {
 	p.store.expired = on
 }
 
-// IssueForAudience makes ID tokens issued from now on name aud as their
-// audience instead of the client that asked ("" restores that).
-func (p *Provider) IssueForAudience(aud string) {
-	p.store.mu.Lock()
-	defer p.store.mu.Unlock()
-	p.store.audience = aud
+// SubstituteIDToken makes the next token response carry idToken instead
+// of the one the provider made: what a token substitution attack (or a
+// provider mixing up its clients) delivers. TokenFor makes a real one.
+func (p *Provider) SubstituteIDToken(idToken string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.substitute = idToken
+}
+
+// OtherClientID is a second web client of the provider, another app.
+const OtherClientID = "other-app"
+
+const (
+	otherSecret   = "other-secret"
+	otherRedirect = "http://127.0.0.1/other/callback"
+)
+
+// TokenFor signs in as username at the provider on behalf of the other
+// client, with nonce, and returns the ID token the provider issues to that
+// client: genuine, signed, unexpired, but for another audience.
+func (p *Provider) TokenFor(username, password, nonce string) (string, error) {
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar, Timeout: 10 * time.Second, CheckRedirect: func(r *http.Request, _ []*http.Request) error {
+		if r.URL.Path == "/other/callback" {
+			return http.ErrUseLastResponse
+		}
+		return nil
+	}}
+	q := url.Values{"client_id": {OtherClientID}, "redirect_uri": {otherRedirect}, "response_type": {"code"},
+		"scope": {"openid email profile"}, "nonce": {nonce}, "state": {"other"}}
+	res, err := c.Get(p.Issuer + "auth?" + q.Encode())
+	if err != nil {
+		return "", err
+	}
+	res.Body.Close()
+	id := res.Request.URL.Query().Get("authRequestID")
+	res, err = c.PostForm(p.Issuer+"login/username", url.Values{"id": {id}, "username": {username}, "password": {password}})
+	if err != nil {
+		return "", err
+	}
+	res.Body.Close()
+	back, err := url.Parse(res.Header.Get("Location"))
+	if err != nil || back.Query().Get("code") == "" {
+		return "", fmt.Errorf("oidctest: no code for the other client (status %d, %q)", res.StatusCode, res.Header.Get("Location"))
+	}
+	req, _ := http.NewRequest(http.MethodPost, p.Issuer+"oauth/token", strings.NewReader(url.Values{
+		"grant_type": {"authorization_code"}, "code": {back.Query().Get("code")}, "redirect_uri": {otherRedirect}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.SetBasicAuth(OtherClientID, otherSecret)
+	res, err = c.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer res.Body.Close()
+	var tok struct {
+		IDToken string `json:"id_token"`
+	}
+	if err := json.NewDecoder(res.Body).Decode(&tok); err != nil || tok.IDToken == "" {
+		return "", fmt.Errorf("oidctest: no ID token for the other client (status %d): %v", res.StatusCode, err)
+	}
+	return tok.IDToken, nil
+}
+
+// ServeHTTP serves the provider, substituting the ID token of a token
+// response when SubstituteIDToken asked for it.
+func (p *Provider) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	p.mu.Lock()
+	sub := p.substitute
+	if r.URL.Path == "/oauth/token" {
+		p.substitute = ""
+	}
+	p.mu.Unlock()
+	if sub == "" || r.URL.Path != "/oauth/token" {
+		p.handler.ServeHTTP(w, r)
+		return
+	}
+	rec := httptest.NewRecorder()
+	p.handler.ServeHTTP(rec, r)
+	var body map[string]any
+	if rec.Code == http.StatusOK && json.Unmarshal(rec.Body.Bytes(), &body) == nil {
+		body["id_token"] = sub
+		out, _ := json.Marshal(body)
+		rec.Body.Reset()
+		rec.Body.Write(out)
+	}
+	for k, v := range rec.Header() {
+		if k != "Content-Length" {
+			w.Header()[k] = v
+		}
+	}
+	w.WriteHeader(rec.Code)
+	w.Write(rec.Body.Bytes()) //nolint:errcheck // the client went away
 }
 
 // users is the provider's user store.
@@ -183,9 +279,8 @@ type store struct {
 	*storage.Storage
 	users *users
 
-	mu       sync.Mutex
-	expired  bool
-	audience string
+	mu      sync.Mutex
+	expired bool
 }
 
 // GetClientByClientID puts the user's claims (email, groups) into the ID
@@ -213,29 +308,6 @@ func (c client) IDTokenLifetime() time.Duration {
 	}
 	return c.Client.IDTokenLifetime()
 }
-
-// AuthRequestByCode applies IssueForAudience to the request the ID token
-// is made from.
-func (s *store) AuthRequestByCode(ctx context.Context, code string) (op.AuthRequest, error) {
-	r, err := s.Storage.AuthRequestByCode(ctx, code)
-	if err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.audience != "" {
-		return audienceRequest{AuthRequest: r, aud: s.audience}, nil
-	}
-	return r, nil
-}
-
-type audienceRequest struct {
-	op.AuthRequest
-	aud string
-}
-
-func (r audienceRequest) GetAudience() []string { return []string{r.aud} }
-func (r audienceRequest) GetClientID() string   { return r.aud }
 
 // SetUserinfoFromRequest adds the groups claim to ID tokens.
 func (s *store) SetUserinfoFromRequest(ctx context.Context, info *oidc.UserInfo, req op.IDTokenRequest, scopes []string) error {
