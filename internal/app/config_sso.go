@@ -14,8 +14,10 @@ import (
 // stays. zoomOAuthURL and zoomAPIURL are ZOOM_OAUTH_URL and ZOOM_API_URL,
 // from which Zoom's user OAuth endpoints are derived.
 func (p *settings) loadSSO(zoomAccountID, zoomOAuthURL, zoomAPIURL string) handlers.SSOConfig {
+	bad := len(p.errs)
+	local := p.boolean("ROLLCALL_LOCAL_LOGIN", "true")
 	sso := handlers.SSOConfig{
-		NoLocalLogin: !p.boolean("ROLLCALL_LOCAL_LOGIN", "true"),
+		NoLocalLogin: !local && len(p.errs) == bad, // a typo is reported once, not twice
 		OIDC:         p.loadOIDC(),
 		Zoom:         p.loadZoomLogin(zoomAccountID, zoomOAuthURL, zoomAPIURL),
 	}

@@ -118,9 +118,10 @@ func (s *Server) serveUserToken(w http.ResponseWriter, r *http.Request, oauthErr
 	s.mu.Lock()
 	code, ok := s.oauth.codes[r.Form.Get("code")]
 	delete(s.oauth.codes, r.Form.Get("code")) // a code works once
+	now := s.now()
 	s.mu.Unlock()
 	switch {
-	case !ok || !s.now().Before(code.expires):
+	case !ok || !now.Before(code.expires):
 		oauthError(http.StatusBadRequest, "invalid_grant", "Invalid authorization code "+r.Form.Get("code"))
 		return
 	case r.Form.Get("redirect_uri") != code.redirect:
