@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -194,6 +196,14 @@ func TestBrowserSignInWithOIDC(t *testing.T) {
 			chromedp.WaitReady(chromedp.CSS(`main`)),
 		))
 	}
+	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(e.app.URL+"/login"),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="login-zoom"]`))))
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	require.NoError(t, err)
+	shot := filepath.Join(screenshotDir(t), "login-sso.png")
+	require.NoError(t, os.WriteFile(shot, png, 0o644))
+	t.Logf("screenshot of the sign-in page with single sign-on: %s", shot)
+
 	signIn()
 	loc, err := chromedp.Run(ctx, chromedp.Location())
 	require.NoError(t, err)
