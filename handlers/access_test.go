@@ -58,7 +58,14 @@ func newAccessEnv(t *testing.T) *accessEnv {
 	t.Helper()
 	logs := &lockedBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	e, h := newEnvWith(t, envOptions{log: log, webhookTimeout: 2 * time.Second})
+	// Single sign-on is on: Zoom's, and an OpenID provider that is down
+	// (its start route must answer a clear page, not a 500).
+	sso := handlers.SSOConfig{
+		OIDC: &handlers.OIDCConfig{Issuer: "http://127.0.0.1:1/", ClientID: "rollcall", ClientSecret: "s", Name: "Example"},
+		Zoom: &handlers.ZoomLoginConfig{ClientID: "zl", ClientSecret: "zs", AccountID: "acct",
+			AuthURL: "https://zoom.test/oauth/authorize", TokenURL: "https://zoom.test/oauth/token", APIURL: "https://api.zoom.test/v2"},
+	}
+	e, h := newEnvWith(t, envOptions{log: log, webhookTimeout: 2 * time.Second, sso: sso})
 	router, ok := h.(handlers.Router)
 	require.True(t, ok, "Router() is no longer a handlers.Router: the crawler cannot list routes")
 	t.Cleanup(func() {
@@ -93,6 +100,10 @@ var (
 	ok200     = want{status: http.StatusOK}
 	unauth    = want{status: http.StatusUnauthorized}
 	forbidden = want{status: http.StatusForbidden}
+	// Single sign-on.
+	toZoom      = want{http.StatusFound, "https://zoom.test/oauth/authorize?"}
+	badRequest  = want{status: http.StatusBadRequest}
+	unavailable = want{status: http.StatusServiceUnavailable}
 )
 
 // expectation is the access rule of one route (gin's method and pattern),
@@ -133,6 +144,13 @@ func routeExpectations() map[string]expectation {
 		// An empty sign-in form is a failed sign-in for anyone.
 		"POST /login": {paths: []string{"/login"}, form: url.Values{"email": {""}, "password": {""}},
 			anon: unauth, viewer: unauth, admin: unauth},
+		// Single sign-on: anyone may begin one; a callback without this
+		// browser's state is refused; a provider that is down is a 503 page.
+		"GET /login/oidc":          {paths: []string{"/login/oidc"}, anon: unavailable, viewer: unavailable, admin: unavailable},
+		"GET /login/oidc/callback": {paths: []string{"/login/oidc/callback?state=x&code=y"}, anon: badRequest, viewer: badRequest, admin: badRequest},
+		"GET /login/zoom":          {paths: []string{"/login/zoom"}, anon: toZoom, viewer: toZoom, admin: toZoom},
+		"GET /login/zoom/callback": {paths: []string{"/login/zoom/callback?state=x&code=y", "/login/zoom/callback"},
+			anon: badRequest, viewer: badRequest, admin: badRequest},
 		"POST /logout": {paths: []string{"/logout"}, anon: loginPage, viewer: loginPage, admin: loginPage},
 		// Pages: signed in.
 		"GET /meetings":       page("/meetings", "/meetings?q=x"),

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -27,14 +28,24 @@ func (h *Handlers) renderUsers(c *gin.Context, status int, errMsg, notice string
 	if err != nil {
 		return err
 	}
+	identities, err := h.store.Identities(c.Request.Context())
+	if err != nil {
+		return err
+	}
+	byUser := map[uint64][]models.Identity{}
+	for _, id := range identities {
+		byUser[id.UserID] = append(byUser[id.UserID], id)
+	}
 	k := clock{loc: zone}
 	p := views.UsersPage{Page: h.frame(c, me, "Users", "users", zone.String()),
 		Error: errMsg, Notice: notice, MinPassword: models.MinPasswordLength}
 	for _, u := range users {
-		p.Rows = append(p.Rows, views.UserRow{
+		row := views.UserRow{
 			ID: u.ID, Email: u.Email, Role: u.Role, Created: k.full(u.CreatedAt),
 			DeleteURL: fmt.Sprintf("/admin/users/%d/delete", u.ID), Self: u.ID == me.ID,
-		})
+		}
+		row.Identities, row.LastSignIn = identityRows(u, byUser[u.ID], k)
+		p.Rows = append(p.Rows, row)
 	}
 	render(c, status, views.Users(p))
 	return nil
@@ -75,4 +86,26 @@ func (h *Handlers) removeUser(c *gin.Context) error {
 	h.setFlash(c, flashNotice, "User removed.")
 	c.Redirect(http.StatusSeeOther, "/admin/users")
 	return nil
+}
+
+// identityRows lists the ways u signs in (a password first, when u has
+// one, even before its first use) and u's latest sign-in.
+func identityRows(u models.User, ids []models.Identity, k clock) ([]views.IdentityRow, views.Time) {
+	var rows []views.IdentityRow
+	if u.PasswordHash != "" {
+		rows = append(rows, views.IdentityRow{Provider: models.ProviderPassword, Email: u.Email})
+	}
+	var last *time.Time
+	for _, id := range ids {
+		if id.Provider != models.ProviderPassword {
+			rows = append(rows, views.IdentityRow{Provider: id.Provider, Email: id.Email})
+		}
+		if id.LastSignInAt != nil && (last == nil || id.LastSignInAt.After(*last)) {
+			last = id.LastSignInAt
+		}
+	}
+	if last == nil {
+		return rows, views.Time{}
+	}
+	return rows, k.full(*last)
 }

@@ -148,10 +148,7 @@ func (h *Handlers) showLoginPage(c *gin.Context) error {
 		c.Redirect(http.StatusSeeOther, safeNext(c.Query("next")))
 		return nil
 	}
-	render(c, http.StatusOK, views.Login(views.LoginPage{
-		Page: h.frame(c, models.User{}, "Sign in", "", ""),
-		Next: safeNext(c.Query("next")),
-	}))
+	render(c, http.StatusOK, views.Login(h.loginPage(c, safeNext(c.Query("next")))))
 	return nil
 }
 
@@ -168,7 +165,12 @@ func (h *Handlers) login(c *gin.Context) error {
 	email := models.NormalizeEmail(c.PostForm("email"))
 	password := c.PostForm("password")
 	next := safeNext(c.PostForm("next"))
-	page := views.LoginPage{Page: h.frame(c, models.User{}, "Sign in", "", ""), Next: next}
+	page := h.loginPage(c, next)
+	if h.cfg.SSO.NoLocalLogin {
+		page.Error = "Password sign-in is turned off here: use single sign-on."
+		render(c, http.StatusForbidden, views.Login(page))
+		return nil
+	}
 	ip := c.ClientIP()
 	network := clientNetwork(ip)
 	wrong := func() {
@@ -225,14 +227,12 @@ func (h *Handlers) login(c *gin.Context) error {
 	}
 	h.loginByAddress.refund(network)
 	h.loginByAccountHere.forget(accountHere)
-	if old, err := c.Cookie(SessionCookie); err == nil && old != "" {
-		_ = h.store.DeleteSession(c.Request.Context(), old)
-	}
-	token, err := h.store.CreateSession(c.Request.Context(), u.ID, SessionTTL)
-	if err != nil {
+	if err := h.startSession(c, u); err != nil {
 		return err
 	}
-	h.setSessionCookie(c, token, SessionTTL)
+	if err := h.store.RecordPasswordSignIn(c.Request.Context(), u, h.cfg.Now()); err != nil {
+		h.log.Warn("last sign-in not recorded", "email", u.Email, "error", err)
+	}
 	h.setDeviceCookie(c, u)
 	h.log.Info("login", "email", u.Email, "client_ip", ip)
 	c.Redirect(http.StatusSeeOther, next)

@@ -57,6 +57,11 @@ type Config struct {
 	// Timezone is the default zone pages show times in (ROLLCALL_TIMEZONE);
 	// nil means UTC. A user's own zone, or ?tz=, takes precedence.
 	Timezone *time.Location
+	// BaseURL is where browsers reach rollcall (ROLLCALL_BASE_URL, no
+	// trailing slash): single sign-on's callbacks are under it.
+	BaseURL string
+	// SSO is single sign-on and whether the password form stays.
+	SSO SSOConfig
 	// Thresholds decide late, left early and present; nil means
 	// models.DefaultThresholds. (A pointer, so that thresholds of zero —
 	// anyone who joins counts as on time and present — stay zero.)
@@ -77,6 +82,8 @@ type Handlers struct {
 	loginByAccountHere *throttle     // attempts per account from one address
 	loginFailures      *throttle     // failures per account, from anywhere
 	loginSlow          *slowdown     // pacing of an account past loginAccountSlowAfter
+	ssoStarts          *throttle     // single sign-ons begun per client address
+	oidc               *oidcClient   // nil: no OpenID Connect provider
 	bulk               chan struct{} // slots for exports over many meetings
 	bulkWait           time.Duration // how long a bulk export waits for a slot
 }
@@ -114,7 +121,7 @@ func New(store *models.Store, queue Queue, cfg Config, log *slog.Logger) *Handle
 	if cfg.WriteTimeout <= 0 {
 		cfg.WriteTimeout = 60 * time.Second
 	}
-	return &Handlers{
+	h := &Handlers{
 		store: store, queue: queue, cfg: cfg, log: log,
 		metrics:            newMetrics(store, queue),
 		cop:                http.NewCrossOriginProtection(),
@@ -124,7 +131,12 @@ func New(store *models.Store, queue Queue, cfg Config, log *slog.Logger) *Handle
 		loginSlow:          newSlowdown(loginSlowInterval, cfg.Now),
 		bulk:               make(chan struct{}, maxBulkExports),
 		bulkWait:           bulkExportWait,
+		ssoStarts:          newThrottle(ssoStartsPerAddress, loginWindow, cfg.Now),
 	}
+	if cfg.SSO.OIDC != nil {
+		h.oidc = newOIDCClient(*cfg.SSO.OIDC, cfg.Now)
+	}
+	return h
 }
 
 // httpError is an error with the status and the message its client sees.

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+
+	"rollcall/models"
 )
 
 // Router returns rollcall's HTTP handler with every route. Gin's mode is
@@ -38,6 +40,11 @@ func (h *Handlers) Router() http.Handler {
 	ui.GET("/login", h.route(h.showLoginPage))
 	ui.POST("/login", h.route(h.login))
 	ui.POST("/logout", h.route(h.logout))
+	// Single sign-on (sso*.go): 404 when not set up.
+	ui.GET("/login/oidc", h.ssoRoute(models.ProviderOIDC, h.startOIDC))
+	ui.GET("/login/oidc/callback", h.ssoRoute(models.ProviderOIDC, h.oidcCallback))
+	ui.GET("/login/zoom", h.ssoRoute(models.ProviderZoom, h.startZoom))
+	ui.GET("/login/zoom/callback", h.ssoRoute(models.ProviderZoom, h.zoomCallback))
 
 	// Pages (signed in).
 	pages := ui.Group("", h.signedIn)

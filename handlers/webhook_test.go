@@ -49,6 +49,7 @@ type envOptions struct {
 	trustedProxies []string
 	writeTimeout   time.Duration
 	thresholds     *models.Thresholds
+	sso            handlers.SSOConfig
 }
 
 // newEnvWith builds an env and returns its router too.
@@ -74,6 +75,8 @@ func newEnvWith(t testing.TB, o envOptions) (*env, http.Handler) {
 		TrustedProxies: o.trustedProxies,
 		WriteTimeout:   o.writeTimeout,
 		Thresholds:     o.thresholds,
+		SSO:            o.sso,
+		BaseURL:        "http://rollcall.test",
 	}, o.log)
 	router := h.Router()
 	e.srv = httptest.NewServer(router)

@@ -20,7 +20,7 @@ import (
 // allModels lists every table rollcall owns, in dependency order: the
 // newest schema is the one AutoMigrate derives from them.
 func allModels() []any {
-	return []any{&Meeting{}, &Segment{}, &WebhookEvent{}, &User{}, &Session{}, &CoverageRun{}, &ParticipantEvent{}, &WebhookEndpoint{}, &WebhookDelivery{}}
+	return []any{&Meeting{}, &Segment{}, &WebhookEvent{}, &User{}, &Session{}, &CoverageRun{}, &ParticipantEvent{}, &WebhookEndpoint{}, &WebhookDelivery{}, &Identity{}, &SSOState{}}
 }
 
 // autoMigrate makes s's schema with GORM's AutoMigrate of the models and,
@@ -217,7 +217,7 @@ func TestMigrationsMatchModels(t *testing.T) {
 	want := schemaOf(t, auto)
 	assert.Equal(t, want, schemaOf(t, migrated),
 		"the newest migrations of %s must make the schema AutoMigrate derives from the models", migrated.dialect)
-	assert.Equal(t, []string{"coverage_runs", "meetings", "participant_events", "segments", "sessions", "users", "webhook_deliveries", "webhook_endpoints", "webhook_events"}, tables(t, migrated))
+	assert.Equal(t, []string{"coverage_runs", "identities", "meetings", "participant_events", "segments", "sessions", "sso_states", "users", "webhook_deliveries", "webhook_endpoints", "webhook_events"}, tables(t, migrated))
 	if migrated.dialect == DialectPostgres {
 		for _, ix := range searchIndexes {
 			assert.Contains(t, want, "index: meetings|"+ix+"|CREATE INDEX "+ix+" ON public.meetings USING gin ("+
@@ -355,6 +355,13 @@ func fillEveryTable(t *testing.T, s *Store) {
 		require.Len(t, ds, 1)
 		require.NoError(t, s.RecordDeliveryAttempt(ctx, ds[0].ID, DeliveryAttempt{Attempt: 1, State: DeliveryRetrying,
 			Code: 500, Error: "HTTP 500", At: end}))
+	}
+	if ok, err := s.hasTable(ctx, "identities"); assert.NoError(t, err) && ok { // version 9
+		require.NoError(t, s.RecordPasswordSignIn(ctx, u, end))
+		_, err = s.LinkIdentity(ctx, u.ID, ProviderOIDC, "sub-1", "admin@example.com")
+		require.NoError(t, err)
+		require.NoError(t, s.CreateSSOState(ctx, "state-1", SSOState{Provider: ProviderOIDC, Nonce: "n", Verifier: "v",
+			Next: "/meetings", ExpiresAt: time.Now().Add(time.Hour)}, time.Now()))
 	}
 	for _, table := range tables(t, s) {
 		var n int64

@@ -38,8 +38,8 @@ func NormalizeEmail(email string) string { return strings.ToLower(strings.TrimSp
 // CreateUser adds a user with a bcrypt hash of password.
 func (s *Store) CreateUser(ctx context.Context, email, role, password string) (User, error) {
 	email = NormalizeEmail(email)
-	if a, err := mail.ParseAddress(email); err != nil || a.Address != email {
-		return User{}, &ValidationError{"email", fmt.Sprintf("%q is not an email address", email)}
+	if err := checkEmail(email); err != nil {
+		return User{}, err
 	}
 	if role != RoleAdmin && role != RoleViewer {
 		return User{}, &ValidationError{"role", fmt.Sprintf("%q is not admin or viewer", role)}
@@ -61,6 +61,14 @@ func (s *Store) CreateUser(ctx context.Context, email, role, password string) (U
 		return User{}, fmt.Errorf("models: create user %s: %w", email, err)
 	}
 	return u, nil
+}
+
+// checkEmail refuses what is not one plain, normalized email address.
+func checkEmail(email string) error {
+	if a, err := mail.ParseAddress(email); err != nil || a.Address != email || len(email) > 254 {
+		return &ValidationError{"email", fmt.Sprintf("%q is not an email address", email)}
+	}
+	return nil
 }
 
 // UserByEmail returns the user with email.
@@ -89,12 +97,16 @@ func (s *Store) CountUsers(ctx context.Context) (int64, error) {
 	return n, err
 }
 
-// DeleteUser removes the user with id and every session of theirs.
+// DeleteUser removes the user with id, every session of theirs and every
+// identity they sign in with.
 func (s *Store) DeleteUser(ctx context.Context, id uint64) error {
 	return s.Tx(ctx, func(tx *Tx) error {
 		db := tx.db.WithContext(ctx)
 		if err := db.Where("user_id = ?", id).Delete(&Session{}).Error; err != nil {
 			return fmt.Errorf("models: delete sessions of user %d: %w", id, err)
+		}
+		if err := db.Where("user_id = ?", id).Delete(&Identity{}).Error; err != nil {
+			return fmt.Errorf("models: delete identities of user %d: %w", id, err)
 		}
 		res := db.Delete(&User{}, id)
 		if res.Error != nil {

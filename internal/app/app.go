@@ -90,6 +90,8 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		WebhookSecret:  cfg.WebhookSecret,
 		SecureCookies:  cfg.BaseURL != nil && cfg.BaseURL.Scheme == "https",
 		TrustedProxies: cfg.TrustedProxies,
+		BaseURL:        strings.TrimSuffix(cfg.BaseURL.String(), "/"),
+		SSO:            cfg.SSO,
 		Timezone:       cfg.Timezone,
 		SweepEvery:     cfg.SweepEvery,
 		SweepLookback:  cfg.SweepLookback,

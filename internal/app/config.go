@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"rollcall/handlers"
 	"rollcall/zoom"
 )
 
@@ -45,6 +46,9 @@ type Config struct {
 	TrustedProxies []string
 	WebhookSecret  string
 	Zoom           zoom.Config
+	// SSO is single sign-on (config_sso.go): the OpenID Connect provider,
+	// Sign in with Zoom, and whether the password form stays.
+	SSO handlers.SSOConfig
 
 	// Tuning.
 	Workers    int           // ROLLCALL_WORKERS: concurrent fetches [4]
@@ -101,6 +105,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		RescueAfter: p.duration("ROLLCALL_RESCUE_AFTER", "30s", time.Second),
 		LogLevel:    p.level("ROLLCALL_LOG_LEVEL", "info"),
 	}
+	c.SSO = p.loadSSO(c.Zoom.AccountID, c.Zoom.OAuthURL, c.Zoom.APIURL)
 	if (c.AdminEmail == "") != (c.AdminPassword == "") {
 		p.bad("ROLLCALL_ADMIN_EMAIL", "ROLLCALL_ADMIN_EMAIL and ROLLCALL_ADMIN_PASSWORD go together: set both or neither")
 	}

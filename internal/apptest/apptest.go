@@ -47,6 +47,22 @@ type App struct {
 // tb when the settings are refused or the app cannot start.
 func Start(tb testing.TB, fake *zoomtest.Server, env map[string]string) *App {
 	tb.Helper()
+	return Serve(tb, Listen(tb), fake, env)
+}
+
+// Listen opens the loopback listener an app will Serve on, for a test that
+// must know the app's URL before it starts (a single sign-on provider
+// registers its callback).
+func Listen(tb testing.TB) net.Listener {
+	tb.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(tb, err, "listen")
+	return ln
+}
+
+// Serve is Start on ln; ROLLCALL_BASE_URL defaults to ln's URL.
+func Serve(tb testing.TB, ln net.Listener, fake *zoomtest.Server, env map[string]string) *App {
+	tb.Helper()
 	vars := ZoomSettings(fake)
 	maps.Copy(vars, map[string]string{
 		"ROLLCALL_DATABASE":        testdb.DSN(tb),
@@ -54,16 +70,18 @@ func Start(tb testing.TB, fake *zoomtest.Server, env map[string]string) *App {
 		"ROLLCALL_SWEEP_EVERY":     "0",
 		"ROLLCALL_NOT_READY_RETRY": "50ms",
 		"ROLLCALL_LOG_LEVEL":       "warn",
+		"ROLLCALL_BASE_URL":        "http://" + ln.Addr().String(),
 	})
 	maps.Copy(vars, env)
 	cfg, err := app.LoadConfig(func(k string) string { return vars[k] })
-	require.NoError(tb, err, "settings")
-	a, err := app.New(context.Background(), cfg, Logger(tb, cfg.LogLevel))
-	require.NoError(tb, err, "app.New")
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		a.Close()
-		require.NoError(tb, err, "listen")
+		ln.Close()
+		require.NoError(tb, err, "settings")
+	}
+	a, err := app.New(context.Background(), cfg, Logger(tb, cfg.LogLevel))
+	if err != nil {
+		ln.Close()
+		require.NoError(tb, err, "app.New")
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	t := &App{URL: "http://" + ln.Addr().String(), DSN: cfg.Database, app: a, fake: fake,

@@ -31,6 +31,15 @@ type User struct {
 	PMI int64
 	// Created is when the user was created; zero serves 2024-01-15.
 	Created time.Time
+	// AccountID is the user's Zoom account; "" is the Server's. A user of
+	// another account can sign in with Zoom (GET /users/me names that
+	// account) but is not listed by GET /users.
+	AccountID string
+	// RoleName is "Owner", "Admin" or "Member" (or a custom role); ""
+	// serves "Member".
+	RoleName string
+	// Unverified serves verified: 0 (an email Zoom has not confirmed).
+	Unverified bool
 }
 
 // Registrant is one registrant of a meeting or webinar, served by
@@ -276,7 +285,9 @@ func (s *Server) serveUserMeetings(w http.ResponseWriter, r *http.Request, seg s
 // allUsers returns the added users and every other meeting host, sorted by
 // ID; s.mu held.
 func (s *Server) allUsers() []User {
-	users := slices.Clone(s.users)
+	users := slices.DeleteFunc(slices.Clone(s.users), func(u User) bool {
+		return u.AccountID != "" && u.AccountID != s.AccountID
+	})
 	seen := map[string]bool{}
 	for _, u := range users {
 		seen[u.ID] = true

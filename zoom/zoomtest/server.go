@@ -41,6 +41,8 @@ const (
 // Server is a fake Zoom on a loopback port, serving from in-memory state:
 //
 //	POST /oauth/token                               S2S OAuth (Basic auth, grant_type=account_credentials, account_id)
+//	GET  /oauth/authorize, POST /oauth/token (grant_type=authorization_code), GET /v2/users/me
+//	                                                user OAuth for Sign in with Zoom (useroauth.go)
 //	GET  /v2/metrics/meetings/{uuid}/participants   Dashboard (type=past|pastOne), Heavy
 //	GET  /v2/metrics/webinars/{uuid}/participants   Dashboard for webinars, Heavy
 //	GET  /v2/report/meetings/{uuid}/participants    Report, Heavy
@@ -74,6 +76,9 @@ type Server struct {
 	// endpoint accepts; WebhookSecret is the secret token for SignedWebhook.
 	// All are random per Server.
 	AccountID, ClientID, ClientSecret, WebhookSecret string
+	// LoginClientID and LoginClientSecret are the credentials of the
+	// user-managed OAuth app behind "Sign in with Zoom" (useroauth.go).
+	LoginClientID, LoginClientSecret string
 
 	ln net.Listener
 	hs *http.Server
@@ -95,6 +100,7 @@ type Server struct {
 	windows         map[string]*window
 	users           []User
 	registrants     map[int64][]Registrant
+	oauth           userOAuth
 }
 
 type meetingState struct {
@@ -144,21 +150,24 @@ func NewServer() *Server {
 		panic("zoomtest: listen: " + err.Error())
 	}
 	s := &Server{
-		URL:           "http://" + ln.Addr().String(),
-		AccountID:     "acct_" + rand.Text()[:16],
-		ClientID:      "client_" + rand.Text()[:16],
-		ClientSecret:  rand.Text(),
-		WebhookSecret: rand.Text(),
-		ln:            ln,
-		meetings:      map[string]*meetingState{},
-		tokens:        map[string]time.Time{},
-		pageTokens:    map[string]*pageToken{},
-		now:           time.Now,
-		pageTokenTTL:  DefaultPageTokenTTL,
-		tokenTTL:      DefaultTokenTTL,
-		limits:        map[string]float64{},
-		windows:       map[string]*window{},
-		registrants:   map[int64][]Registrant{},
+		URL:               "http://" + ln.Addr().String(),
+		AccountID:         "acct_" + rand.Text()[:16],
+		ClientID:          "client_" + rand.Text()[:16],
+		ClientSecret:      rand.Text(),
+		WebhookSecret:     rand.Text(),
+		LoginClientID:     "login_" + rand.Text()[:16],
+		LoginClientSecret: rand.Text(),
+		oauth:             userOAuth{codes: map[string]authCode{}, userTokens: map[string]userToken{}},
+		ln:                ln,
+		meetings:          map[string]*meetingState{},
+		tokens:            map[string]time.Time{},
+		pageTokens:        map[string]*pageToken{},
+		now:               time.Now,
+		pageTokenTTL:      DefaultPageTokenTTL,
+		tokenTTL:          DefaultTokenTTL,
+		limits:            map[string]float64{},
+		windows:           map[string]*window{},
+		registrants:       map[int64][]Registrant{},
 	}
 	s.hs = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
 	go s.hs.Serve(ln) //nolint:errcheck // returns ErrServerClosed on Close
@@ -388,6 +397,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case r.URL.Path == "/oauth/token":
 		s.serveToken(w, r)
+	case r.URL.Path == "/oauth/authorize":
+		s.serveAuthorize(w, r)
+	case r.URL.Path == "/v2/users/me":
+		s.serveUsersMe(w, r)
 	case strings.HasPrefix(r.URL.Path, "/v2/"):
 		s.serveAPI(w, r, label)
 	default:
@@ -438,13 +451,17 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
 			Error  string `json:"error"`
 		}{reason, errCode}))
 	}
+	if err := r.ParseForm(); err != nil {
+		oauthError(http.StatusBadRequest, "invalid_request", "Malformed request")
+		return
+	}
+	if r.Form.Get("grant_type") == "authorization_code" {
+		s.serveUserToken(w, r, oauthError)
+		return
+	}
 	id, secret, ok := r.BasicAuth()
 	if !ok || id != s.ClientID || secret != s.ClientSecret {
 		oauthError(http.StatusUnauthorized, "invalid_client", "Invalid client_id or client_secret")
-		return
-	}
-	if err := r.ParseForm(); err != nil {
-		oauthError(http.StatusBadRequest, "invalid_request", "Malformed request")
 		return
 	}
 	if g := r.Form.Get("grant_type"); g != "account_credentials" {
