@@ -89,12 +89,16 @@ func (s *Store) CountUsers(ctx context.Context) (int64, error) {
 	return n, err
 }
 
-// DeleteUser removes the user with id and every session of theirs.
+// DeleteUser removes the user with id and every session and API token of
+// theirs.
 func (s *Store) DeleteUser(ctx context.Context, id uint64) error {
 	return s.Tx(ctx, func(tx *Tx) error {
 		db := tx.db.WithContext(ctx)
 		if err := db.Where("user_id = ?", id).Delete(&Session{}).Error; err != nil {
 			return fmt.Errorf("models: delete sessions of user %d: %w", id, err)
+		}
+		if err := db.Where("user_id = ?", id).Delete(&APIToken{}).Error; err != nil {
+			return fmt.Errorf("models: delete tokens of user %d: %w", id, err)
 		}
 		res := db.Delete(&User{}, id)
 		if res.Error != nil {
