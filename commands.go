@@ -74,6 +74,8 @@ segments and webhook events with their ids, queues a fresh fetch for every
 meeting not yet fetched, and checks both databases hold the same number of
 rows in every table. Stop rollcall first; it refuses a database with data.
 `, true
+	case "tokens":
+		return tokensHelp, true
 	case "backfill":
 		return backfillHelp, true
 	case "version":

@@ -43,12 +43,16 @@ const (
 // apiHeaders marks the request as an API request and sets the headers
 // every API answer carries.
 func (h *Handlers) apiHeaders(c *gin.Context) {
+	markAPI(c)
+	c.Next()
+}
+
+func markAPI(c *gin.Context) {
 	c.Set(apiKey, true)
 	hd := c.Writer.Header()
 	hd.Set("X-Content-Type-Options", "nosniff")
 	hd.Set("Cache-Control", "no-store")
 	hd.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
-	c.Next()
 }
 
 // apiAuth finds the user of the request: its bearer token, else its session
@@ -104,7 +108,7 @@ func (h *Handlers) refuseAPI(c *gin.Context, why, msg string) {
 // apiNotFound answers a path under /api/ that has no route.
 func (h *Handlers) apiNotFound(c *gin.Context) {
 	if strings.HasPrefix(c.Request.URL.Path, "/api/") {
-		c.Set(apiKey, true)
+		markAPI(c)
 		h.fail(c, errStatus(http.StatusNotFound, "no such endpoint; see /api/v1/openapi.json", nil))
 	}
 }
