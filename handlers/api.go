@@ -271,6 +271,9 @@ func (h *Handlers) apiListMeetings(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := h.store.FillArrivals(c.Request.Context(), page.Meetings); err != nil {
+		return err
+	}
 	out := apiMeetingList{Meetings: make([]apiMeeting, len(page.Meetings))}
 	for i, m := range page.Meetings {
 		out.Meetings[i] = toAPIMeeting(m)
@@ -396,6 +399,9 @@ func (h *Handlers) apiShowSeries(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := h.store.FillArrivals(ctx, ms); err != nil {
+		return err
+	}
 	ids := make([]uint64, len(ms))
 	for i, m := range ms {
 		ids[i] = m.ID
@@ -430,9 +436,20 @@ func (h *Handlers) apiShowPerson(c *gin.Context) error {
 	if key == "" {
 		return errStatus(http.StatusNotFound, "not found", nil)
 	}
-	pms, err := h.store.PersonMeetings(c.Request.Context(), key, personMeetingLimit)
+	ctx := c.Request.Context()
+	pms, err := h.store.PersonMeetings(ctx, key, personMeetingLimit)
 	if err != nil {
 		return err
+	}
+	ms := make([]models.Meeting, len(pms))
+	for i := range pms {
+		ms[i] = pms[i].Meeting
+	}
+	if err := h.store.FillArrivals(ctx, ms); err != nil {
+		return err
+	}
+	for i := range pms {
+		pms[i].Meeting = ms[i]
 	}
 	now := h.cfg.Now()
 	ph := models.BuildPersonHistory(key, pms, now, h.thresholds())

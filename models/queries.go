@@ -73,7 +73,7 @@ type MeetingPage struct {
 // nothing large, but naming them keeps the query stable as Meeting grows.
 const listColumns = "id, uuid, meeting_number, webinar, topic, host_id, host_name, host_email, type, " +
 	"start_time, end_time, timezone, fetch_status, fetch_attempts, last_error, source, fetched_at, " +
-	"people, segment_count, created_at, updated_at, arrived_via, practice_session"
+	"people, segment_count, created_at, updated_at"
 
 // ListMeetings returns one page of meetings matching f, newest first.
 //
