@@ -75,13 +75,20 @@ func (s *Store) CreateToken(ctx context.Context, userID uint64, name string, ttl
 	}
 	err := s.Tx(ctx, func(tx *Tx) error {
 		db := tx.db.WithContext(ctx)
-		var n int64
-		if err := db.Model(&User{}).Where("id = ?", userID).Count(&n).Error; err != nil {
+		// Lock the owner's row so that tokens made at once are counted one
+		// after the other (SQLite's writes already queue one at a time).
+		lock := ""
+		if tx.dialect == DialectPostgres {
+			lock = " FOR UPDATE"
+		}
+		var owners []uint64
+		if err := db.Raw("SELECT id FROM users WHERE id = ?"+lock, userID).Scan(&owners).Error; err != nil {
 			return err
 		}
-		if n == 0 {
+		if len(owners) == 0 {
 			return fmt.Errorf("user %d: %w", userID, ErrNotFound)
 		}
+		var n int64
 		if err := db.Model(&APIToken{}).Where("user_id = ?", userID).Count(&n).Error; err != nil {
 			return err
 		}
