@@ -69,11 +69,13 @@ admins also manage users, re-fetch meetings and see the queue. The password
 		return `Usage: rollcall migrate-data --from FILE --to URL
 
 Copies rollcall's SQLite database FILE into the empty PostgreSQL database URL
-(postgres://...): creates the tables, copies users, sessions, meetings,
+(postgres://...): creates the tables, copies users, sessions, API tokens, meetings,
 segments and webhook events with their ids, queues a fresh fetch for every
 meeting not yet fetched, and checks both databases hold the same number of
 rows in every table. Stop rollcall first; it refuses a database with data.
 `, true
+	case "tokens":
+		return tokensHelp, true
 	case "backfill":
 		return backfillHelp, true
 	case "version":

@@ -43,6 +43,9 @@ Usage:
   rollcall users add --email E --role admin|viewer   add a user; password from stdin
   rollcall users list                           list users
   rollcall users remove --email E               remove a user and end their sessions
+  rollcall tokens add --email E [--name N] [--expires 720h]   make an API token; prints only it
+  rollcall tokens list                          list API tokens
+  rollcall tokens revoke --id N                 revoke an API token
   rollcall backfill --from D --to D [--dry-run] queue fetches of past meetings rollcall missed
   rollcall migrate                              create or update the tables, then exit
   rollcall migrate-data --from FILE --to URL    copy a SQLite database into an empty PostgreSQL one
@@ -88,6 +91,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return migrate(ctx, cfg, stdout, log)
 	case "users":
 		return users(ctx, cfg, args[2:], stdin, stdout, log)
+	case "tokens":
+		return tokens(ctx, cfg, args[2:], stdout, log)
 	case "backfill":
 		return backfill(ctx, cfg, args[2:], stdout, log)
 	case "migrate-data":

@@ -4,8 +4,10 @@ import (
 	"context"
 	"io"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -101,10 +103,54 @@ func TestUsersCommand(t *testing.T) {
 	assert.ErrorIs(t, err, models.ErrNotFound)
 }
 
+func TestTokensCommand(t *testing.T) {
+	env := map[string]string{"ROLLCALL_DATABASE": filepath.Join(t.TempDir(), "t.db")}
+	getenv := func(k string) string { return env[k] }
+	ctx := context.Background()
+	require.NoError(t, run(ctx, []string{"rollcall", "users", "add", "--email", "boss@example.com", "--role", "admin"},
+		getenv, strings.NewReader("a long password\n"), io.Discard, io.Discard))
+
+	var out strings.Builder
+	require.NoError(t, run(ctx, []string{"rollcall", "tokens", "add", "--email", "Boss@example.com", "--name", "grade book", "--expires", "720h"},
+		getenv, nil, &out, io.Discard))
+	secret := strings.TrimSuffix(out.String(), "\n")
+	assert.Regexp(t, `^rc_[A-Za-z0-9_-]{43}$`, secret, "only the token, on one line")
+
+	store, err := models.Open(ctx, env["ROLLCALL_DATABASE"], nil)
+	require.NoError(t, err)
+	defer store.Close()
+	u, tok, err := store.TokenUser(ctx, secret, time.Now())
+	require.NoError(t, err)
+	assert.Equal(t, "boss@example.com", u.Email)
+	require.NotNil(t, tok.ExpiresAt)
+	assert.WithinDuration(t, time.Now().Add(720*time.Hour), *tok.ExpiresAt, time.Minute)
+
+	out.Reset()
+	require.NoError(t, run(ctx, []string{"rollcall", "tokens", "list"}, getenv, nil, &out, io.Discard))
+	assert.Contains(t, out.String(), "boss@example.com")
+	assert.Contains(t, out.String(), `"grade book"`)
+	assert.NotContains(t, out.String(), secret[3:], "list never shows a token")
+
+	err = run(ctx, []string{"rollcall", "tokens", "add", "--email", "nobody@example.com"}, getenv, nil, io.Discard, io.Discard)
+	assert.ErrorIs(t, err, models.ErrNotFound)
+	err = run(ctx, []string{"rollcall", "tokens", "add", "--email", "boss@example.com", "--expires", "soon"}, getenv, nil, io.Discard, io.Discard)
+	assert.ErrorContains(t, err, "invalid value")
+	err = run(ctx, []string{"rollcall", "tokens", "add", "--email", "boss@example.com", "--expires", "-1h"}, getenv, nil, io.Discard, io.Discard)
+	assert.ErrorContains(t, err, "negative")
+
+	out.Reset()
+	require.NoError(t, run(ctx, []string{"rollcall", "tokens", "revoke", "--id", strconv.FormatUint(tok.ID, 10)}, getenv, nil, &out, io.Discard))
+	assert.Equal(t, "revoked token "+strconv.FormatUint(tok.ID, 10)+"\n", out.String())
+	_, _, err = store.TokenUser(ctx, secret, time.Now())
+	assert.ErrorIs(t, err, models.ErrNotFound, "a revoked token is refused")
+	err = run(ctx, []string{"rollcall", "tokens", "revoke", "--id", strconv.FormatUint(tok.ID, 10)}, getenv, nil, io.Discard, io.Discard)
+	assert.ErrorIs(t, err, models.ErrNotFound)
+}
+
 func TestCommandHelp(t *testing.T) {
 	for _, args := range [][]string{
 		{"serve", "--help"}, {"migrate", "-h"}, {"users", "add", "--help"}, {"version", "--help"},
-		{"demo", "--help"}, {"healthcheck", "--help"}, {"migrate-data", "--help"},
+		{"demo", "--help"}, {"healthcheck", "--help"}, {"migrate-data", "--help"}, {"tokens", "add", "--help"},
 	} {
 		t.Run(strings.Join(args, " "), func(t *testing.T) {
 			var out strings.Builder

@@ -80,11 +80,13 @@ func newAccessEnv(t *testing.T) *accessEnv {
 	return &accessEnv{env: e, router: router, logs: logs}
 }
 
-// Who asks.
+// Who asks. A token is sent as Authorization: Bearer, with no cookie.
 const (
-	anon   = "anonymous"
-	viewer = models.RoleViewer
-	admin  = models.RoleAdmin
+	anon        = "anonymous"
+	viewer      = models.RoleViewer
+	admin       = models.RoleAdmin
+	tokenViewer = "viewer's token"
+	tokenAdmin  = "admin's token"
 )
 
 // want is what one role gets from one route: a status and, for a
@@ -115,6 +117,9 @@ type expectation struct {
 	form url.Values
 	// by role.
 	anon, viewer, admin want
+	// tokens: what a viewer's and an admin's API token get; unset, what
+	// anon gets (a token opens the API and nothing else).
+	tokenViewer, tokenAdmin *want
 }
 
 // routeExpectations maps "METHOD pattern" (as gin lists it) to what each
@@ -128,6 +133,10 @@ func routeExpectations() map[string]expectation {
 	}
 	adminPage := func(paths ...string) expectation {
 		return expectation{paths: paths, anon: toLogin, viewer: forbidden, admin: ok200}
+	}
+	// The API: a token or a session of either role reads it.
+	api := func(paths ...string) expectation {
+		return expectation{paths: paths, anon: unauth, viewer: ok200, admin: ok200, tokenViewer: &ok200, tokenAdmin: &ok200}
 	}
 	return map[string]expectation{
 		// Zoom: the signature is the only key, whoever is signed in.
@@ -163,9 +172,22 @@ func routeExpectations() map[string]expectation {
 		// A wrong current password is refused.
 		"POST /settings/password": {paths: []string{"/settings/password"}, form: url.Values{"current_password": {"not it at all"}, "new_password": {"a new password 1"}},
 			anon: unauth, viewer: unauth, admin: unauth},
-		"GET /meetings.csv":                csv("/meetings.csv?from=2026-01-01&to=2026-12-31"),
-		"GET /meetings/:id/attendance.csv": csv("/meetings/{id}/attendance.csv"),
-		"GET /meetings/:id/sessions.csv":   csv("/meetings/{id}/sessions.csv"),
+		// API tokens: made and revoked by their owner (someone else's is not found).
+		"POST /settings/tokens": {paths: []string{"/settings/tokens"}, form: url.Values{"name": {"sync"}, "expires": {"720h"}},
+			anon: unauth, viewer: ok200, admin: ok200},
+		"POST /settings/tokens/:id/delete": {paths: []string{"/settings/tokens/{token}/delete"},
+			anon: unauth, viewer: want{status: http.StatusNotFound}, admin: want{status: http.StatusNotFound}},
+		// The JSON API.
+		"GET /api/v1/openapi.json":            {paths: []string{"/api/v1/openapi.json"}, anon: ok200, viewer: ok200, admin: ok200},
+		"GET /api/v1/meetings":                api("/api/v1/meetings", "/api/v1/meetings?limit=1&q=x"),
+		"GET /api/v1/meetings/:id":            api("/api/v1/meetings/{id}"),
+		"GET /api/v1/meetings/:id/attendance": api("/api/v1/meetings/{id}/attendance"),
+		"GET /api/v1/meetings/:id/segments":   api("/api/v1/meetings/{id}/segments"),
+		"GET /api/v1/series/:number":          api("/api/v1/series/{number}"),
+		"GET /api/v1/people/*key":             api("/api/v1/people/{person}"),
+		"GET /meetings.csv":                   csv("/meetings.csv?from=2026-01-01&to=2026-12-31"),
+		"GET /meetings/:id/attendance.csv":    csv("/meetings/{id}/attendance.csv"),
+		"GET /meetings/:id/sessions.csv":      csv("/meetings/{id}/sessions.csv"),
 		// Spreadsheets answer as the CSVs do.
 		"GET /meetings/:id/attendance.xlsx": csv("/meetings/{id}/attendance.xlsx"),
 		"GET /meetings/:id/sessions.xlsx":   csv("/meetings/{id}/sessions.xlsx"),
@@ -235,9 +257,15 @@ func (e *accessEnv) seed(t *testing.T) map[string]string {
 	require.NoError(t, e.store.Tx(ctx, func(tx *models.Tx) error {
 		return tx.ReplaceSegments(ctx, m.ID, "dashboard", []models.Segment{seg})
 	}))
+	// A token of someone else, for the revoke route.
+	other, err := e.store.CreateUser(ctx, "tokens-owner@example.com", viewer, password)
+	require.NoError(t, err)
+	tok, _, err := e.store.CreateToken(ctx, other.ID, "not yours", 0, e.now)
+	require.NoError(t, err)
 	hook, delivery := e.hook(t, m.ID)
 	doomedHook, _ := e.hook(t, m.ID)
 	return map[string]string{
+		"{token}":      strconv.FormatUint(tok.ID, 10),
 		"{id}":         strconv.FormatUint(m.ID, 10),
 		"{number}":     strconv.FormatInt(m.MeetingNumber, 10),
 		"{person}":     url.PathEscape(seg.PersonKey),
@@ -308,18 +336,27 @@ func TestAccessEveryRoute(t *testing.T) {
 	})
 
 	clients := map[string]*http.Client{
-		anon:   {CheckRedirect: noRedirect},
-		viewer: e.client(t, viewer),
-		admin:  e.client(t, admin),
+		anon:        {CheckRedirect: noRedirect},
+		viewer:      e.client(t, viewer),
+		admin:       e.client(t, admin),
+		tokenViewer: bearerClient(e.token(t, viewer)),
+		tokenAdmin:  bearerClient(e.token(t, admin)),
 	}
-	for _, role := range []string{anon, viewer, admin} {
+	for _, role := range []string{anon, viewer, admin, tokenViewer, tokenAdmin} {
 		c := clients[role]
 		for _, key := range routes {
 			x, ok := expect[key]
 			if !ok {
 				continue
 			}
-			w := map[string]want{anon: x.anon, viewer: x.viewer, admin: x.admin}[role]
+			if x.tokenViewer == nil {
+				x.tokenViewer = &x.anon
+			}
+			if x.tokenAdmin == nil {
+				x.tokenAdmin = &x.anon
+			}
+			w := map[string]want{anon: x.anon, viewer: x.viewer, admin: x.admin,
+				tokenViewer: *x.tokenViewer, tokenAdmin: *x.tokenAdmin}[role]
 			method := strings.Fields(key)[0]
 			for _, p := range x.paths {
 				if strings.Contains(p, "{user}") {
@@ -352,6 +389,19 @@ func TestAccessEveryRoute(t *testing.T) {
 		}
 	}
 	assertNoSecretsLogged(t, e.logs.String())
+}
+
+// bearerClient sends every request with the API token tok, and no cookie.
+func bearerClient(tok string) *http.Client {
+	return &http.Client{CheckRedirect: noRedirect, Transport: bearer{tok}}
+}
+
+type bearer struct{ tok string }
+
+func (b bearer) RoundTrip(req *http.Request) (*http.Response, error) {
+	req = req.Clone(req.Context())
+	req.Header.Set("Authorization", "Bearer "+b.tok)
+	return http.DefaultTransport.RoundTrip(req)
 }
 
 // The CSV and xlsx downloads of a series are served by the series route.

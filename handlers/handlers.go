@@ -144,6 +144,8 @@ type httpError struct {
 	status int
 	msg    string
 	cause  error
+	// code is the API's error code (apiError); "" takes the status's.
+	code string
 }
 
 func (e *httpError) Error() string {
@@ -173,7 +175,8 @@ func (h *Handlers) route(fn func(c *gin.Context) error) gin.HandlerFunc {
 // given, models.ErrNotFound 404, a *models.ValidationError 400 with its
 // text, models.ErrExists 409, anything else 500 with a reference that is
 // also logged — and answers with a short message: the HTML error page on
-// browser routes, JSON elsewhere (CSV, webhook, operators).
+// browser routes, {"error": {"code", "message"}} on the API, and
+// {"error": "..."} elsewhere (CSV, webhook, operators).
 func (h *Handlers) fail(c *gin.Context, err error) {
 	status, msg := classify(err)
 	attrs := []any{"method", clip(c.Request.Method), "path", clip(c.Request.URL.Path), "status", status, "error", err}
@@ -192,6 +195,10 @@ func (h *Handlers) fail(c *gin.Context, err error) {
 		// that the client sees a broken answer, not a complete-looking one.
 		c.Abort()
 		panic(http.ErrAbortHandler)
+	}
+	if c.GetBool(apiKey) {
+		c.AbortWithStatusJSON(status, apiErrorBody(err, status, msg))
+		return
 	}
 	if c.GetBool(pageKey) && wantsHTML(c) {
 		h.renderError(c, status, msg) // a person reads it: a page, not JSON

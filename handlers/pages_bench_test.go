@@ -42,14 +42,10 @@ func (e *pagesEnv) serve(b *testing.B, path string) int {
 	return w.n
 }
 
-// BenchmarkMeetingPage renders a meeting of 1,000 people with 3,000
-// segments (each person: a session, a rejoin, and every tenth a second
-// device or a waiting-room row). "store" is the baseline: the page's
-// segment query alone; "compute" adds the attendance math; "page" is the whole request.
-func BenchmarkMeetingPage(b *testing.B) {
-	e := newPagesEnv(b)
-	start := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
-	end := start.Add(time.Hour)
+// bigMeetingSegments are the 3,000 segments of a 1,000-person meeting from
+// start to end: each person a session, a rejoin, and every tenth a second
+// device or a waiting-room row.
+func bigMeetingSegments(start, end time.Time) []models.Segment {
 	segs := make([]models.Segment, 0, 3000)
 	for p := range 1000 {
 		name := fmt.Sprintf("Person %04d", p)
@@ -67,6 +63,18 @@ func BenchmarkMeetingPage(b *testing.B) {
 			models.Segment{Name: name, Email: email, JoinTime: j2, LeaveTime: &end, Status: "in_meeting", Device: "Mac", Raw: "{}"},
 			third)
 	}
+	return segs
+}
+
+// BenchmarkMeetingPage renders a meeting of 1,000 people with 3,000
+// segments (each person: a session, a rejoin, and every tenth a second
+// device or a waiting-room row). "store" is the baseline: the page's
+// segment query alone; "compute" adds the attendance math; "page" is the whole request.
+func BenchmarkMeetingPage(b *testing.B) {
+	e := newPagesEnv(b)
+	start := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
+	end := start.Add(time.Hour)
+	segs := bigMeetingSegments(start, end)
 	m := e.addMeeting(b, models.MeetingEnded{UUID: "big==", MeetingNumber: 1, Topic: "All hands", StartTime: start, EndTime: &end}, segs)
 	ctx := context.Background()
 
@@ -105,27 +113,7 @@ func BenchmarkMeetingsList(b *testing.B) {
 	e := newPagesEnv(b)
 	const n = 100_000
 	base := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
-	// Planted through the benchmark's own connection, 1,000 rows a statement.
-	const batch = 1000
-	now := time.Now().UTC()
-	for from := 0; from < n; from += batch {
-		var q strings.Builder
-		q.WriteString("INSERT INTO meetings (uuid, meeting_number, webinar, topic, host_id, host_name, host_email, type," +
-			" start_time, end_time, timezone, account_id, fetch_status, fetch_attempts, last_error, source, people," +
-			" segment_count, created_at, updated_at) VALUES ")
-		var args []any
-		for i := from; i < from+batch; i++ {
-			st := base.Add(-time.Duration(i) * 30 * time.Minute)
-			if i > from {
-				q.WriteString(", ")
-			}
-			q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-			args = append(args, fmt.Sprintf("uuid-%06d==", i), int64(1000+i%500), false, fmt.Sprintf("Team meeting %d", i%500),
-				fmt.Sprintf("host%d", i%40), "", fmt.Sprintf("host%d@example.com", i%40), 0,
-				st, st.Add(45*time.Minute), "", "", models.FetchFetched, 0, "", "", 12, 0, now, now)
-		}
-		e.db.Exec(b, q.String(), args...)
-	}
+	plantMeetings(b, e, n, base)
 	ctx := context.Background()
 	// The cursor of the 90,000th newest meeting.
 	deep := models.MeetingCursor{StartTime: base.Add(-90_000 * 30 * time.Minute), ID: 90_001}
@@ -152,5 +140,32 @@ func BenchmarkMeetingsList(b *testing.B) {
 				e.serve(b, tc.path)
 			}
 		})
+	}
+}
+
+// plantMeetings inserts n fetched meetings, 30 minutes apart going back
+// from base (the i-th newest has id i+1), through the benchmark's own
+// connection, 1,000 rows a statement.
+func plantMeetings(b *testing.B, e *pagesEnv, n int, base time.Time) {
+	// Planted through the benchmark's own connection, 1,000 rows a statement.
+	const batch = 1000
+	now := time.Now().UTC()
+	for from := 0; from < n; from += batch {
+		var q strings.Builder
+		q.WriteString("INSERT INTO meetings (uuid, meeting_number, webinar, topic, host_id, host_name, host_email, type," +
+			" start_time, end_time, timezone, account_id, fetch_status, fetch_attempts, last_error, source, people," +
+			" segment_count, created_at, updated_at) VALUES ")
+		var args []any
+		for i := from; i < from+batch; i++ {
+			st := base.Add(-time.Duration(i) * 30 * time.Minute)
+			if i > from {
+				q.WriteString(", ")
+			}
+			q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+			args = append(args, fmt.Sprintf("uuid-%06d==", i), int64(1000+i%500), false, fmt.Sprintf("Team meeting %d", i%500),
+				fmt.Sprintf("host%d", i%40), "", fmt.Sprintf("host%d@example.com", i%40), 0,
+				st, st.Add(45*time.Minute), "", "", models.FetchFetched, 0, "", "", 12, 0, now, now)
+		}
+		e.db.Exec(b, q.String(), args...)
 	}
 }

@@ -32,6 +32,18 @@ func (h *Handlers) Router() http.Handler {
 	r.GET("/readyz", h.route(h.showReadiness))
 	r.GET("/metrics", h.route(h.showMetrics))
 
+	// The JSON API (api.go): a bearer token or a session; read-only.
+	api := r.Group("/api/v1", h.apiHeaders)
+	api.GET("/openapi.json", h.route(h.serveOpenAPI))
+	data := api.Group("", h.apiAuth)
+	data.GET("/meetings", h.route(h.apiListMeetings))
+	data.GET("/meetings/:id", h.route(h.apiShowMeeting))
+	data.GET("/meetings/:id/attendance", h.route(h.apiMeetingAttendance))
+	data.GET("/meetings/:id/segments", h.route(h.apiMeetingSegments))
+	data.GET("/series/:number", h.route(h.apiShowSeries))
+	data.GET("/people/*key", h.route(h.apiShowPerson))
+	r.NoRoute(h.apiNotFound)
+
 	// Everything a browser uses: security headers, the signed-in user,
 	// and no cross-origin form posts (CSRF).
 	ui := r.Group("", h.securityHeaders, h.sameOrigin, h.limitForms, h.loadUser)
@@ -63,6 +75,8 @@ func (h *Handlers) Router() http.Handler {
 	pages.GET("/settings", h.route(h.showSettingsPage))
 	pages.POST("/settings", h.route(h.saveSettings))
 	pages.POST("/settings/password", h.route(h.changePassword))
+	pages.POST("/settings/tokens", h.route(h.createToken))
+	pages.POST("/settings/tokens/:id/delete", h.route(h.revokeToken))
 
 	// Admin.
 	admin := pages.Group("", h.adminOnly)

@@ -36,7 +36,18 @@ func (h *Handlers) showSettingsPage(c *gin.Context) error {
 }
 
 func (h *Handlers) renderSettings(c *gin.Context, status int, errMsg, notice string) {
+	h.renderSettingsPage(c, status, errMsg, notice, "")
+}
+
+// renderSettingsPage renders the settings page; newToken is an API token
+// just made, shown this once.
+func (h *Handlers) renderSettingsPage(c *gin.Context, status int, errMsg, notice, newToken string) {
 	u := currentUser(c)
+	tokens, err := h.tokenRows(c, u)
+	if err != nil {
+		h.log.Error("settings: api tokens", "error", err)
+		errMsg = "Your API tokens could not be read; try again."
+	}
 	def := "UTC"
 	if h.cfg.Timezone != nil {
 		def = h.cfg.Timezone.String()
@@ -49,6 +60,7 @@ func (h *Handlers) renderSettings(c *gin.Context, status int, errMsg, notice str
 		Page:     h.frame(c, u, "Your settings", "settings", zone),
 		Timezone: u.Timezone, Default: def, Zones: commonZones,
 		Error: errMsg, Notice: notice, MinPassword: models.MinPasswordLength,
+		Tokens: tokens, NewToken: newToken, TokenExpiries: tokenExpiries,
 	}))
 }
 

@@ -10,7 +10,7 @@ import (
 // copiedTables names rollcall's own tables in the order CopyInto copies them
 // (every table after the ones its rows refer to). The job queue's tables
 // are not among them.
-var copiedTables = []string{"users", "sessions", "meetings", "segments", "webhook_events", "coverage_runs", "participant_events", "identities"}
+var copiedTables = []string{"users", "sessions", "meetings", "segments", "webhook_events", "coverage_runs", "participant_events", "identities", "api_tokens"}
 
 // TableRows is how many rows one of rollcall's tables holds.
 type TableRows struct {
@@ -52,6 +52,7 @@ func (s *Store) CopyInto(ctx context.Context, dst *Store, progress func(table st
 			{"coverage_runs", func() (int64, error) { return copyTable[CoverageRun](ctx, s, tx, 1000) }},
 			{"participant_events", func() (int64, error) { return copyTable[ParticipantEvent](ctx, s, tx, 1000) }},
 			{"identities", func() (int64, error) { return copyTable[Identity](ctx, s, tx, 1000) }},
+			{"api_tokens", func() (int64, error) { return copyTable[APIToken](ctx, s, tx, 1000) }},
 		}
 		for _, st := range steps {
 			n, err := st.copy()

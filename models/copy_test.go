@@ -24,6 +24,8 @@ func TestCopyIntoKeepsIdsAndCounts(t *testing.T) {
 	require.NoError(t, err)
 	_, err = src.LinkIdentity(ctx, u.ID, ProviderOIDC, "sub-1", "boss@example.com")
 	require.NoError(t, err)
+	_, secret, err := src.CreateToken(ctx, u.ID, "sync", 0, time.Now())
+	require.NoError(t, err)
 	start := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 	var ms []Meeting
 	for i, uuid := range []string{"a==", "b==", "c=="} {
@@ -61,7 +63,10 @@ func TestCopyIntoKeepsIdsAndCounts(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, want, got)
 	assert.Equal(t, []TableRows{{"users", 1}, {"sessions", 1}, {"meetings", 5}, {"segments", 10}, {"webhook_events", 3},
-		{"coverage_runs", 1}, {"participant_events", 2}, {"identities", 1}}, got)
+		{"coverage_runs", 1}, {"participant_events", 2}, {"identities", 1}, {"api_tokens", 1}}, got)
+	owner, _, err := dst.TokenUser(ctx, secret, time.Now())
+	require.NoError(t, err, "a copied token still works")
+	assert.Equal(t, u.Email, owner.Email)
 	copied, err := dst.MeetingByUUID(ctx, swept.UUID)
 	require.NoError(t, err)
 	assert.Equal(t, ArrivedSweep, copied.ArrivedVia, "how a meeting arrived is copied too")

@@ -49,6 +49,9 @@ type MeetingFilter struct {
 	Host string
 	// From and To bound the start time: From ≤ start < To.
 	From, To time.Time
+	// UpdatedSince keeps the meetings changed (stored, fetched, re-fetched)
+	// at or after it; zero keeps all.
+	UpdatedSince time.Time
 	// Before returns the page of meetings older than the cursor; After the
 	// page of meetings newer than it (still listed newest first). At most
 	// one may be set.
@@ -102,6 +105,9 @@ func (s *Store) ListMeetings(ctx context.Context, f MeetingFilter) (MeetingPage,
 	}
 	if !f.To.IsZero() {
 		q = q.Where("start_time < ?", f.To.UTC())
+	}
+	if !f.UpdatedSince.IsZero() {
+		q = q.Where("updated_at >= ?", f.UpdatedSince.UTC())
 	}
 	forward := f.After == nil // reading older rows, newest first
 	switch {

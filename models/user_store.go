@@ -97,8 +97,8 @@ func (s *Store) CountUsers(ctx context.Context) (int64, error) {
 	return n, err
 }
 
-// DeleteUser removes the user with id, every session of theirs and every
-// identity they sign in with.
+// DeleteUser removes the user with id, every session and API token of
+// theirs and every identity they sign in with.
 func (s *Store) DeleteUser(ctx context.Context, id uint64) error {
 	return s.Tx(ctx, func(tx *Tx) error {
 		db := tx.db.WithContext(ctx)
@@ -107,6 +107,9 @@ func (s *Store) DeleteUser(ctx context.Context, id uint64) error {
 		}
 		if err := db.Where("user_id = ?", id).Delete(&Identity{}).Error; err != nil {
 			return fmt.Errorf("models: delete identities of user %d: %w", id, err)
+		}
+		if err := db.Where("user_id = ?", id).Delete(&APIToken{}).Error; err != nil {
+			return fmt.Errorf("models: delete tokens of user %d: %w", id, err)
 		}
 		res := db.Delete(&User{}, id)
 		if res.Error != nil {
