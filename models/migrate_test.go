@@ -20,7 +20,7 @@ import (
 // allModels lists every table rollcall owns, in dependency order: the
 // newest schema is the one AutoMigrate derives from them.
 func allModels() []any {
-	return []any{&Meeting{}, &Segment{}, &WebhookEvent{}, &User{}, &Session{}, &CoverageRun{}, &ParticipantEvent{}, &WebhookEndpoint{}, &WebhookDelivery{}, &Identity{}, &SSOState{}}
+	return []any{&Meeting{}, &Segment{}, &WebhookEvent{}, &User{}, &Session{}, &CoverageRun{}, &ParticipantEvent{}, &WebhookEndpoint{}, &WebhookDelivery{}, &Identity{}, &SSOState{}, &APIToken{}}
 }
 
 // autoMigrate makes s's schema with GORM's AutoMigrate of the models and,
@@ -217,7 +217,7 @@ func TestMigrationsMatchModels(t *testing.T) {
 	want := schemaOf(t, auto)
 	assert.Equal(t, want, schemaOf(t, migrated),
 		"the newest migrations of %s must make the schema AutoMigrate derives from the models", migrated.dialect)
-	assert.Equal(t, []string{"coverage_runs", "identities", "meetings", "participant_events", "segments", "sessions", "sso_states", "users", "webhook_deliveries", "webhook_endpoints", "webhook_events"}, tables(t, migrated))
+	assert.Equal(t, []string{"api_tokens", "coverage_runs", "identities", "meetings", "participant_events", "segments", "sessions", "sso_states", "users", "webhook_deliveries", "webhook_endpoints", "webhook_events"}, tables(t, migrated))
 	if migrated.dialect == DialectPostgres {
 		for _, ix := range searchIndexes {
 			assert.Contains(t, want, "index: meetings|"+ix+"|CREATE INDEX "+ix+" ON public.meetings USING gin ("+
@@ -340,6 +340,14 @@ func fillEveryTable(t *testing.T, s *Store) {
 			return tx.RecordParticipantEvents(ctx, []ParticipantEvent{{MeetingUUID: "kept==", ParticipantKey: "p:pu1",
 				Event: "meeting.participant_joined", EventTime: start, ParticipantUUID: "pu1", Name: "Ann", ReceivedAt: start}})
 		}))
+	}
+	if ok, err := s.hasTable(ctx, "api_tokens"); assert.NoError(t, err) && ok { // version 6
+		_, secret, err := s.CreateToken(ctx, u.ID, "gradebook ✓", 1000*time.Hour, end)
+		require.NoError(t, err)
+		_, _, err = s.TokenUser(ctx, secret, end.Add(time.Minute)) // sets last_used_at
+		require.NoError(t, err)
+		_, _, err = s.CreateToken(ctx, u.ID, "forever", 0, end)
+		require.NoError(t, err)
 	}
 	if ok, err := s.hasTable(ctx, "webhook_endpoints"); assert.NoError(t, err) && ok { // version 7
 		ep, err := s.CreateWebhookEndpoint(ctx, "https://receiver.example/hook", "whsec_c2VjcmV0")
