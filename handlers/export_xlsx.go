@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"archive/zip"
 	"fmt"
 	"io"
 	"math"
@@ -32,7 +33,7 @@ import (
 //   - The header row is frozen and carries an autofilter.
 //
 // A sheet's rows go to excelize's temporary file as they are written (memory
-// holds one chunk); the zip is written to the client at the end, so the
+// holds one chunk); the zip is then streamed to the client (writeTo), so the
 // status can still change until the last row is read.
 
 // xlsxContentType is the media type of an .xlsx file.
@@ -139,7 +140,13 @@ func (x *xlsxSheet) writeTo(w io.Writer) error {
 	if err := x.sw.Flush(); err != nil {
 		return fmt.Errorf("xlsx: %w", err)
 	}
-	if _, err := x.f.WriteTo(w); err != nil {
+	// excelize's WriteTo zips the workbook into a bytes.Buffer first (the
+	// whole file in memory: ~200 MB for a million rows). Its zip writer is
+	// pluggable, so the zip goes straight to w instead and the buffer stays
+	// empty. (The buffer exists to patch zip64 local headers for Excel,
+	// needed only for a part over 4 GiB, beyond what rollcall exports.)
+	x.f.SetZipWriter(func(io.Writer) excelize.ZipWriter { return zip.NewWriter(w) })
+	if _, err := x.f.WriteTo(io.Discard); err != nil {
 		return fmt.Errorf("xlsx: %w", err)
 	}
 	return nil
