@@ -120,7 +120,7 @@ func (h *Handlers) oidcCallback(c *gin.Context) error {
 	if err != nil {
 		return h.oidcUnavailable(err)
 	}
-	ctx, cancel := context.WithTimeout(h.oidc.ctx(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(oidc.ClientContext(c.Request.Context(), h.oidc.http), 30*time.Second)
 	defer cancel()
 	conf := h.oidc.oauth2(p, h.callbackURL("oidc"))
 	tok, err := conf.Exchange(ctx, code, oauth2.VerifierOption(st.Verifier))
