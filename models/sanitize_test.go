@@ -107,7 +107,8 @@ func BenchmarkSanitizeLeaveReason(b *testing.B) {
 }
 
 // TestBrOnlyMatchesThePolicy checks the <br> fast path against the policy
-// path on every string of up to four pieces drawn from text, br spellings,
+// path on every string (with markup: toText's first fast path takes the
+// others) of up to four pieces drawn from text, br spellings,
 // and the characters the HTML tokenizer treats specially: where the fast
 // path answers, its answer must be the policy's, for both line-break
 // replacements.
@@ -117,6 +118,9 @@ func TestBrOnlyMatchesThePolicy(t *testing.T) {
 	var walk func(prefix string, depth int)
 	walk = func(prefix string, depth int) {
 		for _, br := range []string{"\n", " "} {
+			if !strings.Contains(prefix, "<") {
+				break // toText's first fast path answers these
+			}
 			if got, ok := brOnly(prefix, br); ok {
 				answered++
 				if want := sanitizeHTML(prefix, br); got != want {
