@@ -135,11 +135,13 @@ func routeExpectations() map[string]expectation {
 			anon: unauth, viewer: unauth, admin: unauth},
 		"POST /logout": {paths: []string{"/logout"}, anon: loginPage, viewer: loginPage, admin: loginPage},
 		// Pages: signed in.
-		"GET /meetings":       page("/meetings", "/meetings?q=x"),
-		"GET /meetings/:id":   page("/meetings/{id}"),
-		"GET /series/:number": page("/series/{number}"),
-		"GET /people/*key":    page("/people/{person}"),
-		"GET /settings":       page("/settings"),
+		"GET /meetings":     page("/meetings", "/meetings?q=x"),
+		"GET /meetings/:id": page("/meetings/{id}"),
+		// One person's sessions in a meeting.
+		"GET /meetings/:id/people/*key": page("/meetings/{id}/people/{person}"),
+		"GET /series/:number":           page("/series/{number}"),
+		"GET /people/*key":              page("/people/{person}"),
+		"GET /settings":                 page("/settings"),
 		"POST /settings": {paths: []string{"/settings"}, form: url.Values{"timezone": {"Europe/Berlin"}},
 			anon: unauth, viewer: want{http.StatusSeeOther, "/settings"}, admin: want{http.StatusSeeOther, "/settings"}},
 		// A wrong current password is refused.

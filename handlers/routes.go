@@ -43,6 +43,7 @@ func (h *Handlers) Router() http.Handler {
 	pages := ui.Group("", h.signedIn)
 	pages.GET("/meetings", h.route(h.listMeetings))
 	pages.GET("/meetings/:id", h.route(h.showMeetingPage))
+	pages.GET("/meetings/:id/people/*key", h.route(h.showMeetingPerson))
 	// CSV downloads (export_*.go); /series/:number.csv is served by
 	// showSeriesPage, which hands it to exportSeries.
 	pages.GET("/meetings.csv", h.limitBulk, h.route(h.exportMeetings))
