@@ -243,7 +243,7 @@ func (h *Handlers) meetingSegments(ctx context.Context, id uint64) (m models.Mee
 	if m, err = h.store.Meeting(ctx, id); err != nil {
 		return m, nil, false, err
 	}
-	if segs, err = h.store.SegmentsForPage(ctx, id); err != nil {
+	if segs, err = h.store.MeetingPageSegments(ctx, id); err != nil {
 		return m, nil, false, err
 	}
 	if m.FetchStatus != models.FetchFetched && len(segs) == 0 {

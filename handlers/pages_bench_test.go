@@ -82,7 +82,7 @@ const rawSegmentColumns = "id, meeting_id, seq, source, person_key, participant_
 // read with a bare database/sql loop on the benchmark's own pool, into
 // models.Segment values.
 func rawScanSegments(b *testing.B, db *testdb.DB, id uint64) []models.Segment {
-	q := "SELECT " + rawSegmentColumns + " FROM segments WHERE meeting_id = ? ORDER BY seq"
+	q := "SELECT " + rawSegmentColumns + " FROM segments WHERE meeting_id = ? ORDER BY join_time, seq"
 	if testdb.Postgres() {
 		q = strings.Replace(q, "?", "$1", 1)
 	}

@@ -215,12 +215,24 @@ func (s *Store) SeriesInstances(ctx context.Context, number int64, limit int) ([
 	return ms, nil
 }
 
-// SegmentsForPage returns the segments of meeting id in Zoom's order, every
-// field but Raw (left empty): what the meeting page, attendance.csv and the
-// JSON API compute attendance from.
+// SegmentsForPage returns the segments of meeting id by join time, then in
+// Zoom's order (Seq), every field but Raw (left empty): what attendance.csv,
+// the series export and the JSON API compute attendance from. The order is the (meeting_id,
+// join_time) index's, so the engine sorts only runs of equal join times
+// instead of every row.
 func (s *Store) SegmentsForPage(ctx context.Context, id uint64) ([]Segment, error) {
-	return s.querySegments(ctx, fmt.Sprintf("segments of meeting %d", id),
-		"SELECT "+segmentReadColumns+" FROM segments WHERE meeting_id = ? ORDER BY seq", id)
+	return s.querySegments(ctx, allSegmentColumns, fmt.Sprintf("segments of meeting %d", id),
+		"FROM segments WHERE meeting_id = ? ORDER BY join_time, seq", id)
+}
+
+// MeetingPageSegments returns what SegmentsForPage does, but only the fields
+// the meeting page shows or computes with (pageSegmentColumns): the ids
+// Zoom gives a participant (ParticipantID, UserID, ParticipantUUID,
+// ParticipantUserID, RegistrantID, CustomerKey), Source and ID are left
+// empty. The person key is stored, so attendance is the same.
+func (s *Store) MeetingPageSegments(ctx context.Context, id uint64) ([]Segment, error) {
+	return s.querySegments(ctx, pageSegmentColumns, fmt.Sprintf("segments of meeting %d", id),
+		"FROM segments WHERE meeting_id = ? ORDER BY join_time, seq", id)
 }
 
 // SegmentsOf returns the segments of the meetings ids, grouped by meeting id,
@@ -228,8 +240,8 @@ func (s *Store) SegmentsForPage(ctx context.Context, id uint64) ([]Segment, erro
 func (s *Store) SegmentsOf(ctx context.Context, ids []uint64) (map[uint64][]Segment, error) {
 	out := make(map[uint64][]Segment, len(ids))
 	for chunk := range slices.Chunk(ids, 500) {
-		segs, err := s.querySegments(ctx, fmt.Sprintf("segments of %d meetings", len(ids)),
-			"SELECT "+segmentReadColumns+" FROM segments WHERE meeting_id IN ? ORDER BY meeting_id, seq", chunk)
+		segs, err := s.querySegments(ctx, allSegmentColumns, fmt.Sprintf("segments of %d meetings", len(ids)),
+			"FROM segments WHERE meeting_id IN ? ORDER BY meeting_id, seq", chunk)
 		if err != nil {
 			return nil, err
 		}
@@ -283,8 +295,8 @@ func (s *Store) PersonMeetings(ctx context.Context, key string, limit int) ([]Pe
 	}
 	var segs []Segment
 	for chunk := range slices.Chunk(keep, 500) {
-		part, err := s.querySegments(ctx, fmt.Sprintf("segments of person %q", key),
-			"SELECT "+segmentReadColumns+" FROM segments WHERE person_key = ? AND meeting_id IN ? ORDER BY meeting_id, seq",
+		part, err := s.querySegments(ctx, allSegmentColumns, fmt.Sprintf("segments of person %q", key),
+			"FROM segments WHERE person_key = ? AND meeting_id IN ? ORDER BY meeting_id, seq",
 			key, chunk)
 		if err != nil {
 			return nil, err
