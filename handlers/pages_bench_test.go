@@ -112,6 +112,38 @@ func rawScanSegments(b *testing.B, db *testdb.DB, id uint64) []models.Segment {
 	return out
 }
 
+// rawScanPageSegments is rawScanSegments for the columns the meeting page
+// reads (MeetingPageSegments).
+func rawScanPageSegments(b *testing.B, db *testdb.DB, id uint64) []models.Segment {
+	q := "SELECT seq, person_key, name, email, join_time, leave_time, leave_reason, status, role, device, os, location, " +
+		"ip_address, meeting_id FROM segments WHERE meeting_id = ? ORDER BY join_time, seq"
+	if testdb.Postgres() {
+		q = strings.Replace(q, "?", "$1", 1)
+	}
+	rows, err := db.Query(q, id)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer rows.Close()
+	var out []models.Segment
+	for rows.Next() {
+		var s models.Segment
+		var leave sql.NullTime
+		if err := rows.Scan(&s.Seq, &s.PersonKey, &s.Name, &s.Email, &s.JoinTime, &leave, &s.LeaveReason,
+			&s.Status, &s.Role, &s.Device, &s.OS, &s.Location, &s.IPAddress, &s.MeetingID); err != nil {
+			b.Fatal(err)
+		}
+		if leave.Valid {
+			s.LeaveTime = &leave.Time
+		}
+		out = append(out, s)
+	}
+	if err := rows.Err(); err != nil {
+		b.Fatal(err)
+	}
+	return out
+}
+
 // serveEncoded is serve with an Accept-Encoding header; it returns the
 // body size as sent and its Content-Encoding.
 func (e *pagesEnv) serveEncoded(b *testing.B, path, accept string) (n int, encoding string) {
@@ -131,8 +163,10 @@ func (e *pagesEnv) serveEncoded(b *testing.B, path, accept string) (n int, encod
 // segments (bigMeetingSegments), each sub-benchmark beside its baseline in
 // the same run:
 //
-//   - rawscan (baseline of store): the page's rows read by a bare
-//     database/sql loop; store: the page's segment query through the Store.
+//   - rawscan (baseline of store): a meeting's rows, every column but raw,
+//     read by a bare database/sql loop; store: Store.SegmentsForPage, the
+//     same read (attendance.csv, the API). rawscan-page and store-page: the
+//     same for the columns the page reads (Store.MeetingPageSegments).
 //   - json (baseline of page): json.Marshal of the computed attendance
 //     (computed before the timer starts); compute: query + attendance math;
 //     page: the whole request, uncompressed.
@@ -160,6 +194,21 @@ func BenchmarkMeetingPage(b *testing.B) {
 	b.Run("store", func(b *testing.B) {
 		for b.Loop() {
 			got, err := e.store.SegmentsForPage(ctx, m.ID)
+			if err != nil || len(got) != 3000 {
+				b.Fatal(err, len(got))
+			}
+		}
+	})
+	b.Run("rawscan-page", func(b *testing.B) {
+		for b.Loop() {
+			if got := rawScanPageSegments(b, e.db, m.ID); len(got) != 3000 {
+				b.Fatal(len(got))
+			}
+		}
+	})
+	b.Run("store-page", func(b *testing.B) {
+		for b.Loop() {
+			got, err := e.store.MeetingPageSegments(ctx, m.ID)
 			if err != nil || len(got) != 3000 {
 				b.Fatal(err, len(got))
 			}

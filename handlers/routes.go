@@ -65,7 +65,11 @@ func (h *Handlers) Router() http.Handler {
 	admin.POST("/admin/users", h.route(h.addUser))
 	admin.POST("/admin/users/:id/delete", h.route(h.removeUser))
 
-	return Router{r}
+	compress, err := newCompressor()
+	if err != nil { // the options are constants: a programming error
+		panic("handlers: compression: " + err.Error())
+	}
+	return Router{Engine: r, serve: compress(r)}
 }
 
 // recoverPanics turns a panic into a 500 with a logged reference (an HTML
