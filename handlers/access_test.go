@@ -135,13 +135,11 @@ func routeExpectations() map[string]expectation {
 			anon: unauth, viewer: unauth, admin: unauth},
 		"POST /logout": {paths: []string{"/logout"}, anon: loginPage, viewer: loginPage, admin: loginPage},
 		// Pages: signed in.
-		"GET /meetings":     page("/meetings", "/meetings?q=x"),
-		"GET /meetings/:id": page("/meetings/{id}"),
-		// One person's sessions in a meeting.
-		"GET /meetings/:id/people/*key": page("/meetings/{id}/people/{person}"),
-		"GET /series/:number":           page("/series/{number}"),
-		"GET /people/*key":              page("/people/{person}"),
-		"GET /settings":                 page("/settings"),
+		"GET /meetings":       page("/meetings", "/meetings?q=x"),
+		"GET /meetings/:id":   page("/meetings/{id}"),
+		"GET /series/:number": page("/series/{number}"),
+		"GET /people/*key":    page("/people/{person}"),
+		"GET /settings":       page("/settings"),
 		"POST /settings": {paths: []string{"/settings"}, form: url.Values{"timezone": {"Europe/Berlin"}},
 			anon: unauth, viewer: want{http.StatusSeeOther, "/settings"}, admin: want{http.StatusSeeOther, "/settings"}},
 		// A wrong current password is refused.
@@ -150,6 +148,10 @@ func routeExpectations() map[string]expectation {
 		"GET /meetings.csv":                csv("/meetings.csv?from=2026-01-01&to=2026-12-31"),
 		"GET /meetings/:id/attendance.csv": csv("/meetings/{id}/attendance.csv"),
 		"GET /meetings/:id/sessions.csv":   csv("/meetings/{id}/sessions.csv"),
+
+		// One person's sessions in a meeting (a large meeting's rows link here).
+		"GET /meetings/:id/people/*key": page("/meetings/{id}/people/{person}"),
+
 		// Admin.
 		"GET /admin/jobs":     adminPage("/admin/jobs"),
 		"GET /admin/users":    adminPage("/admin/users"),
