@@ -191,6 +191,10 @@ func routeExpectations() map[string]expectation {
 		// Spreadsheets answer as the CSVs do.
 		"GET /meetings/:id/attendance.xlsx": csv("/meetings/{id}/attendance.xlsx"),
 		"GET /meetings/:id/sessions.xlsx":   csv("/meetings/{id}/sessions.xlsx"),
+
+		// One person's sessions in a meeting (a large meeting's rows link here).
+		"GET /meetings/:id/people/*key": page("/meetings/{id}/people/{person}"),
+
 		// Admin.
 		"GET /admin/jobs":     adminPage("/admin/jobs"),
 		"GET /admin/users":    adminPage("/admin/users"),

@@ -49,7 +49,7 @@ func BenchmarkAPIAttendance(b *testing.B) {
 	start := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
 	end := start.Add(time.Hour)
 	m := e.addMeeting(b, models.MeetingEnded{UUID: "big==", MeetingNumber: 1, Topic: "All hands", StartTime: start, EndTime: &end},
-		bigMeetingSegments(start, end))
+		bigMeetingSegments(start))
 	ctx := context.Background()
 	th := models.DefaultThresholds()
 	compute := func() []apiAttendance {

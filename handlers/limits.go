@@ -60,10 +60,14 @@ func (w *deadlineWriter) Flush() {
 func (w *deadlineWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // Router is rollcall's HTTP handler: the Gin engine with every route
-// (Routes lists them), answering HEAD on every GET route as HTTP asks. A
-// HEAD is routed as a GET, and net/http drops the body because the
-// connection's request is still a HEAD.
-type Router struct{ *gin.Engine }
+// (Routes lists them) behind the compression middleware (compress.go),
+// answering HEAD on every GET route as HTTP asks. A HEAD is routed as a
+// GET, and net/http drops the body because the connection's request is
+// still a HEAD.
+type Router struct {
+	*gin.Engine
+	serve http.Handler // the Engine, compressed
+}
 
 // ServeHTTP serves req.
 func (r Router) ServeHTTP(w http.ResponseWriter, req *http.Request) {
@@ -72,7 +76,7 @@ func (r Router) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		get.Method = http.MethodGet
 		req = &get
 	}
-	r.Engine.ServeHTTP(w, req)
+	r.serve.ServeHTTP(w, req)
 }
 
 // methodLabel bounds the method in metrics and logs: any token is a valid

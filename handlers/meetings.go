@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"cmp"
+	"context"
 	"net/http"
 	"net/url"
 	"slices"
@@ -207,23 +208,9 @@ func (h *Handlers) showMeetingPage(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	ctx := c.Request.Context()
-	m, err := h.store.Meeting(ctx, id)
+	m, segs, fromEvents, err := h.meetingSegments(c.Request.Context(), id)
 	if err != nil {
 		return err
-	}
-	segs, err := h.store.SegmentsForPage(ctx, id)
-	if err != nil {
-		return err
-	}
-	fromEvents := false
-	if m.FetchStatus != models.FetchFetched && len(segs) == 0 {
-		// Live, or ended and not fetched yet: what the live events say.
-		evSegs, err := h.store.EventSegments(ctx, m)
-		if err != nil {
-			return err
-		}
-		segs, fromEvents = evSegs, len(evSegs) > 0
 	}
 	sortKey, dir := c.DefaultQuery("sort", "first_join"), c.DefaultQuery("dir", "asc")
 	if dir != "desc" {
@@ -248,6 +235,34 @@ func (h *Handlers) showMeetingPage(c *gin.Context) error {
 	render(c, http.StatusOK, views.Meeting(p))
 	return nil
 }
+
+// meetingSegments reads meeting id and the segments its page shows: the
+// stored ones, or, while it is live or not fetched yet, those its live
+// events make (fromEvents).
+func (h *Handlers) meetingSegments(ctx context.Context, id uint64) (m models.Meeting, segs []models.Segment, fromEvents bool, err error) {
+	if m, err = h.store.Meeting(ctx, id); err != nil {
+		return m, nil, false, err
+	}
+	if segs, err = h.store.MeetingPageSegments(ctx, id); err != nil {
+		return m, nil, false, err
+	}
+	if m.FetchStatus != models.FetchFetched && len(segs) == 0 {
+		// Live, or ended and not fetched yet: what the live events say.
+		evSegs, err := h.store.EventSegments(ctx, m)
+		if err != nil {
+			return m, nil, false, err
+		}
+		segs, fromEvents = evSegs, len(evSegs) > 0
+	}
+	return m, segs, fromEvents, nil
+}
+
+// inlineSessionsMax is the most segments a meeting page carries inline,
+// each person's sessions in a <details> of their row. A larger meeting's
+// rows link to each person's sessions page instead (a manager opens a few):
+// a 1,000-person page would otherwise spend half its bytes and time on
+// tables nobody opens.
+const inlineSessionsMax = 500
 
 // meetingPage computes the attendance of meeting m from segs and lays it
 // out for the page (everything but the layout frame).
@@ -327,8 +342,10 @@ func (h *Handlers) meetingPage(m models.Meeting, segs []models.Segment, loc *tim
 	}
 	tl := views.TimelineInput{Start: m.StartTime, End: end, Zone: loc, People: make([]views.TimelinePerson, len(as))}
 	reasons := reasonCache{}
+	inline := len(segs) <= inlineSessionsMax
 	for i, a := range as {
-		p.Rows[i] = personRow(a, k, reasons)
+		p.Rows[i] = personRow(a, k, reasons, inline)
+		p.Rows[i].SessionsURL = meetingPersonURL(m.ID, a.Key) + tzQuery(tz)
 		tp := views.TimelinePerson{Label: a.Name, Segments: make([]views.TimelineSegment, len(a.Segments))}
 		for j, s := range a.Segments {
 			ts := views.TimelineSegment{Join: s.JoinTime, Waiting: s.Status == models.StatusWaitingRoom}
@@ -365,8 +382,9 @@ func waitedSeconds(a models.Attendance, now time.Time) int64 {
 	return int64(d / time.Second)
 }
 
-// personRow lays out one person's attendance and sessions.
-func personRow(a models.Attendance, k clock, reasons reasonCache) views.PersonRow {
+// personRow lays out one person's attendance, and their sessions when
+// withSessions.
+func personRow(a models.Attendance, k clock, reasons reasonCache, withSessions bool) views.PersonRow {
 	r := views.PersonRow{
 		Key: a.Key, URL: personURL(a.Key), Name: a.Name, Email: a.Email,
 		FirstJoin: k.short(a.FirstJoin), LastLeave: k.short(a.LastLeave),
@@ -374,11 +392,22 @@ func personRow(a models.Attendance, k clock, reasons reasonCache) views.PersonRo
 		AttendedMinutes: oneDecimal(a.AttendedMinutes()), Percent: oneDecimal(a.PercentRounded()),
 		Sessions: a.Sessions, Late: a.Late, LeftEarly: a.LeftEarly, Present: a.Present,
 		LeaveReason: reasons.lines(a.LeaveReason),
-		Segments:    make([]views.SegmentRow, len(a.Segments)),
+		Inline:      withSessions,
 	}
 	if r.Name == "" {
 		r.Name = "(no name)"
 	}
+	if withSessions {
+		r.Segments = sessionRows(a, k, reasons)
+	}
+	f := a.Facts()
+	r.Device, r.Location, r.Role = strings.Join(f.Devices, ", "), strings.Join(f.Locations, ", "), strings.Join(f.Roles, ", ")
+	return r
+}
+
+// sessionRows lays out a person's segments, waiting-room ones included.
+func sessionRows(a models.Attendance, k clock, reasons reasonCache) []views.SegmentRow {
+	rows := make([]views.SegmentRow, len(a.Segments))
 	for i, s := range a.Segments {
 		sr := views.SegmentRow{
 			Join: k.short(s.JoinTime), Duration: "—", Status: s.Status,
@@ -392,11 +421,57 @@ func personRow(a models.Attendance, k clock, reasons reasonCache) views.PersonRo
 		} else {
 			sr.Leave = views.Time{Text: "still in"}
 		}
-		r.Segments[i] = sr
+		rows[i] = sr
 	}
-	f := a.Facts()
-	r.Device, r.Location, r.Role = strings.Join(f.Devices, ", "), strings.Join(f.Locations, ", "), strings.Join(f.Roles, ", ")
-	return r
+	return rows
+}
+
+// showMeetingPerson shows one person's sessions in one meeting: what a row
+// of a large meeting's page links to (inlineSessionsMax). The route is a
+// catch-all because person keys may contain "/".
+func (h *Handlers) showMeetingPerson(c *gin.Context) error {
+	u := currentUser(c)
+	id, err := parseID(c, "id")
+	if err != nil {
+		return err
+	}
+	key := strings.TrimPrefix(c.Param("key"), "/")
+	loc, err := h.viewerZone(c, u)
+	if err != nil {
+		return err
+	}
+	m, segs, _, err := h.meetingSegments(c.Request.Context(), id)
+	if err != nil {
+		return err
+	}
+	i := slices.IndexFunc(segs, func(s models.Segment) bool { return personKey(s) == key })
+	if key == "" || i < 0 {
+		return errStatus(http.StatusNotFound, "not found", nil)
+	}
+	// A person's attendance depends on their own segments only.
+	segs = slices.DeleteFunc(segs, func(s models.Segment) bool { return personKey(s) != key })
+	as := models.ComputeAttendance(segs, m.Window(h.cfg.Now()), h.thresholds())
+	k := clock{loc: loc, day: m.StartTime.In(loc).Format(fmtDay)}
+	p := views.MeetingPersonPage{
+		MeetingURL: meetingURL(m.ID) + tzQuery(c.Query("tz")) + "#people", Topic: topicLabel(m.Topic),
+		Row: personRow(as[0], k, reasonCache{}, true),
+	}
+	p.Page = h.frame(c, u, p.Row.Name+" · "+p.Topic, "meetings", loc.String())
+	render(c, http.StatusOK, views.MeetingPerson(p))
+	return nil
+}
+
+// personKey is the key ComputeAttendance groups segment s by.
+func personKey(s models.Segment) string {
+	if s.PersonKey != "" {
+		return s.PersonKey
+	}
+	return s.Key()
+}
+
+// meetingPersonURL returns the page of one person's sessions in meeting id.
+func meetingPersonURL(id uint64, key string) string {
+	return meetingURL(id) + "/people/" + url.PathEscape(key)
 }
 
 // reasonCache sanitizes each distinct raw leave reason of a page once: a

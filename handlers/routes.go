@@ -62,6 +62,7 @@ func (h *Handlers) Router() http.Handler {
 	pages := ui.Group("", h.signedIn)
 	pages.GET("/meetings", h.route(h.listMeetings))
 	pages.GET("/meetings/:id", h.route(h.showMeetingPage))
+	pages.GET("/meetings/:id/people/*key", h.route(h.showMeetingPerson))
 	// CSV downloads (export_*.go); /series/:number.csv is served by
 	// showSeriesPage, which hands it to exportSeries.
 	pages.GET("/meetings.csv", h.limitBulk, h.route(h.exportMeetings))
@@ -96,7 +97,11 @@ func (h *Handlers) Router() http.Handler {
 	admin.POST("/admin/webhooks/:id/delete", h.route(h.deleteWebhook))
 	admin.POST("/admin/webhooks/:id/deliveries/:delivery/redeliver", h.route(h.redeliverWebhook))
 
-	return Router{r}
+	compress, err := newCompressor()
+	if err != nil { // the options are constants: a programming error
+		panic("handlers: compression: " + err.Error())
+	}
+	return Router{Engine: r, serve: compress(r)}
 }
 
 // recoverPanics turns a panic into a 500 with a logged reference (an HTML

@@ -221,21 +221,24 @@ func (s *Store) SeriesInstances(ctx context.Context, number int64, limit int) ([
 	return ms, nil
 }
 
-// segmentColumns are the segment columns pages compute with and show:
-// every one but Raw, which can be a kilobyte a row and no page needs.
-const segmentColumns = "id, meeting_id, seq, source, person_key, participant_id, user_id, participant_uuid, " +
-	"participant_user_id, registrant_id, customer_key, name, email, join_time, leave_time, leave_reason, " +
-	"status, role, device, os, location, ip_address"
-
-// SegmentsForPage returns the segments of meeting id in Zoom's order, every
-// field but Raw (left empty).
+// SegmentsForPage returns the segments of meeting id by join time, then in
+// Zoom's order (Seq), every field but Raw (left empty): what attendance.csv,
+// the series export and the JSON API compute attendance from. The order is the (meeting_id,
+// join_time) index's, so the engine sorts only runs of equal join times
+// instead of every row.
 func (s *Store) SegmentsForPage(ctx context.Context, id uint64) ([]Segment, error) {
-	var segs []Segment
-	err := s.db.WithContext(ctx).Select(segmentColumns).Where("meeting_id = ?", id).Order("seq").Find(&segs).Error
-	if err != nil {
-		return nil, fmt.Errorf("models: segments of meeting %d: %w", id, err)
-	}
-	return segs, nil
+	return s.querySegments(ctx, allSegmentColumns, fmt.Sprintf("segments of meeting %d", id),
+		"FROM segments WHERE meeting_id = ? ORDER BY join_time, seq", id)
+}
+
+// MeetingPageSegments returns what SegmentsForPage does, but only the fields
+// the meeting page shows or computes with (pageSegmentColumns): the ids
+// Zoom gives a participant (ParticipantID, UserID, ParticipantUUID,
+// ParticipantUserID, RegistrantID, CustomerKey), Source and ID are left
+// empty. The person key is stored, so attendance is the same.
+func (s *Store) MeetingPageSegments(ctx context.Context, id uint64) ([]Segment, error) {
+	return s.querySegments(ctx, pageSegmentColumns, fmt.Sprintf("segments of meeting %d", id),
+		"FROM segments WHERE meeting_id = ? ORDER BY join_time, seq", id)
 }
 
 // SegmentsOf returns the segments of the meetings ids, grouped by meeting id,
@@ -243,11 +246,10 @@ func (s *Store) SegmentsForPage(ctx context.Context, id uint64) ([]Segment, erro
 func (s *Store) SegmentsOf(ctx context.Context, ids []uint64) (map[uint64][]Segment, error) {
 	out := make(map[uint64][]Segment, len(ids))
 	for chunk := range slices.Chunk(ids, 500) {
-		var segs []Segment
-		err := s.db.WithContext(ctx).Select(segmentColumns).Where("meeting_id IN ?", chunk).
-			Order("meeting_id, seq").Find(&segs).Error
+		segs, err := s.querySegments(ctx, allSegmentColumns, fmt.Sprintf("segments of %d meetings", len(ids)),
+			"FROM segments WHERE meeting_id IN ? ORDER BY meeting_id, seq", chunk)
 		if err != nil {
-			return nil, fmt.Errorf("models: segments of %d meetings: %w", len(ids), err)
+			return nil, err
 		}
 		for _, sg := range segs {
 			out[sg.MeetingID] = append(out[sg.MeetingID], sg)
@@ -299,11 +301,11 @@ func (s *Store) PersonMeetings(ctx context.Context, key string, limit int) ([]Pe
 	}
 	var segs []Segment
 	for chunk := range slices.Chunk(keep, 500) {
-		var part []Segment
-		err := s.db.WithContext(ctx).Select(segmentColumns).Where("person_key = ? AND meeting_id IN ?", key, chunk).
-			Order("meeting_id, seq").Find(&part).Error
+		part, err := s.querySegments(ctx, allSegmentColumns, fmt.Sprintf("segments of person %q", key),
+			"FROM segments WHERE person_key = ? AND meeting_id IN ? ORDER BY meeting_id, seq",
+			key, chunk)
 		if err != nil {
-			return nil, fmt.Errorf("models: segments of person %q: %w", key, err)
+			return nil, err
 		}
 		segs = append(segs, part...)
 	}

@@ -105,3 +105,41 @@ func BenchmarkSanitizeLeaveReason(b *testing.B) {
 		_ = SanitizeLeaveReason(inputs[i%len(inputs)])
 	}
 }
+
+// TestBrOnlyMatchesThePolicy checks the <br> fast path against the policy
+// path on every string (with markup: toText's first fast path takes the
+// others) of up to four pieces drawn from text, br spellings,
+// and the characters the HTML tokenizer treats specially: where the fast
+// path answers, its answer must be the policy's, for both line-break
+// replacements.
+func TestBrOnlyMatchesThePolicy(t *testing.T) {
+	pieces := []string{"Ann", " ", "\r\n", "\r", "\n", ">", `"`, "'", "é", "<br>", "<BR/>", "<Br />", "</br>", "<br", "<b>", "<", "&", "&amp;", "/"}
+	answered := 0
+	var walk func(prefix string, depth int)
+	walk = func(prefix string, depth int) {
+		for _, br := range []string{"\n", " "} {
+			if !strings.Contains(prefix, "<") {
+				break // toText's first fast path answers these
+			}
+			if got, ok := brOnly(prefix, br); ok {
+				answered++
+				if want := sanitizeHTML(prefix, br); got != want {
+					t.Errorf("brOnly(%q, %q) = %q, the policy gives %q", prefix, br, got, want)
+				}
+			}
+		}
+		if depth == 4 {
+			return
+		}
+		for _, p := range pieces {
+			walk(prefix+p, depth+1)
+		}
+	}
+	walk("", 0)
+	assert.Greater(t, answered, 10_000, "the fast path should answer most of these")
+	// What it must refuse: other tags, entities, an unfinished tag.
+	for _, in := range []string{"a<b>x</b>", "Tom &amp; Jerry", "left <br", "a<br class=x>b", "a<script>x</script>"} {
+		_, ok := brOnly(in, "\n")
+		assert.False(t, ok, in)
+	}
+}

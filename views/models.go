@@ -124,7 +124,19 @@ type PersonRow struct {
 	Late, LeftEarly, Present bool
 	Device, Location, Role   string
 	LeaveReason              []string
-	Segments                 []SegmentRow
+	// Inline puts Segments in the row (a <details>); otherwise the name
+	// links to SessionsURL, the person's sessions page.
+	Inline      bool
+	Segments    []SegmentRow
+	SessionsURL string
+}
+
+// MeetingPersonPage is one person's sessions in one meeting.
+type MeetingPersonPage struct {
+	Page
+	// MeetingURL links back to the meeting's people.
+	MeetingURL, Topic string
+	Row               PersonRow
 }
 
 // SegmentRow is one join..leave of a person.

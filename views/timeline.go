@@ -1,8 +1,13 @@
 package views
 
 import (
+	"context"
+	"html"
+	"io"
 	"strconv"
 	"time"
+
+	"github.com/a-h/templ"
 )
 
 // Timeline geometry, in SVG user units. The plot is 1,000 units wide: a
@@ -133,13 +138,16 @@ func NewTimeline(in TimelineInput) Timeline {
 			}
 			x0, x1 := x(s.Join), x(leave)
 			w := max(x1-x0, 1.5) // a short visit stays visible
-			title := p.Label + ": " + s.Join.In(loc).Format("15:04:05") + "–" + leave.In(loc).Format("15:04:05")
+			title := make([]byte, 0, len(p.Label)+40)
+			title = append(append(title, p.Label...), ": "...)
+			title = append(s.Join.In(loc).AppendFormat(title, "15:04:05"), "–"...)
+			title = leave.In(loc).AppendFormat(title, "15:04:05")
 			if s.Waiting {
-				title += " (waiting room)"
+				title = append(title, " (waiting room)"...)
 			}
 			bars = append(bars, Bar{
 				X: fnum(x0), Y: strconv.Itoa(y + tlLanePad + track*(tlBarH+tlTrackGap)),
-				W: fnum(w), H: strconv.Itoa(tlBarH), Waiting: s.Waiting, Title: title,
+				W: fnum(w), H: strconv.Itoa(tlBarH), Waiting: s.Waiting, Title: string(title),
 			})
 		}
 		tracks := max(len(trackEnds), 1)
@@ -190,4 +198,34 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return string(r[:n-1]) + "…"
+}
+
+// timelineBars writes a lane's bars: one <rect> with its <title> each, as
+// the template would, but appended into one buffer. A 1,000-person
+// meeting has 3,000 bars, and templ's expressions (a fmt.Sprint and an
+// escape per attribute) made them a fifth of the page's rendering.
+func timelineBars(bars []Bar) templ.Component {
+	return templ.ComponentFunc(func(_ context.Context, w io.Writer) error {
+		buf := make([]byte, 1, 1+160*len(bars))
+		buf[0] = ' ' // the template's space after the lane's label
+		for _, b := range bars {
+			buf = append(buf, `<rect class="bar`...)
+			if b.Waiting {
+				buf = append(buf, ` bar-waiting`...)
+			}
+			buf = append(buf, `" x="`...)
+			buf = append(buf, html.EscapeString(b.X)...)
+			buf = append(buf, `" y="`...)
+			buf = append(buf, html.EscapeString(b.Y)...)
+			buf = append(buf, `" width="`...)
+			buf = append(buf, html.EscapeString(b.W)...)
+			buf = append(buf, `" height="`...)
+			buf = append(buf, html.EscapeString(b.H)...)
+			buf = append(buf, `" data-testid="bar"><title>`...)
+			buf = append(buf, html.EscapeString(b.Title)...)
+			buf = append(buf, `</title></rect>`...)
+		}
+		_, err := w.Write(buf)
+		return err
+	})
 }
