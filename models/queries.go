@@ -261,9 +261,18 @@ type PersonMeeting struct {
 // the person key key, newest first, each with that person's segments. It
 // returns ErrNotFound when the key appears nowhere.
 func (s *Store) PersonMeetings(ctx context.Context, key string, limit int) ([]PersonMeeting, error) {
+	return s.PersonMeetingsOfKeys(ctx, []string{key}, limit)
+}
+
+// PersonMeetingsOfKeys is PersonMeetings of a person known by several keys
+// (an identity link's group): the meetings where any of keys has a
+// segment, with the segments of all of them. key in its errors is the
+// first of keys.
+func (s *Store) PersonMeetingsOfKeys(ctx context.Context, keys []string, limit int) ([]PersonMeeting, error) {
+	key := keys[0]
 	var ids []uint64
 	err := s.db.WithContext(ctx).Model(&Segment{}).
-		Where("person_key = ?", key).Distinct().Pluck("meeting_id", &ids).Error
+		Where("person_key IN ?", keys).Distinct().Pluck("meeting_id", &ids).Error
 	if err != nil {
 		return nil, fmt.Errorf("models: meetings of person %q: %w", key, err)
 	}
@@ -294,7 +303,7 @@ func (s *Store) PersonMeetings(ctx context.Context, key string, limit int) ([]Pe
 	var segs []Segment
 	for chunk := range slices.Chunk(keep, 500) {
 		var part []Segment
-		err := s.db.WithContext(ctx).Select(segmentColumns).Where("person_key = ? AND meeting_id IN ?", key, chunk).
+		err := s.db.WithContext(ctx).Select(segmentColumns).Where("person_key IN ? AND meeting_id IN ?", keys, chunk).
 			Order("meeting_id, seq").Find(&part).Error
 		if err != nil {
 			return nil, fmt.Errorf("models: segments of person %q: %w", key, err)
