@@ -49,6 +49,8 @@ func (h *Handlers) Router() http.Handler {
 	pages.GET("/meetings/:id/attendance.csv", h.route(h.exportAttendance))
 	pages.GET("/meetings/:id/sessions.csv", h.route(h.exportSessions))
 	pages.GET("/series/:number", h.route(h.showSeriesPage))
+	pages.GET(rosterPath, h.route(h.showRosterPage))
+	pages.GET("/series/:number/roster.csv", h.route(h.exportRoster))
 	pages.GET("/people/*key", h.route(h.showPersonPage))
 	pages.GET("/settings", h.route(h.showSettingsPage))
 	pages.POST("/settings", h.route(h.saveSettings))
@@ -63,6 +65,13 @@ func (h *Handlers) Router() http.Handler {
 	admin.GET("/admin/users", h.route(h.showUsersPage))
 	admin.POST("/admin/users", h.route(h.addUser))
 	admin.POST("/admin/users/:id/delete", h.route(h.removeUser))
+	// Rosters and identity links (roster.go, identity.go). The upload has
+	// its own body limit (maxRosterBytes), applied after adminOnly.
+	admin.POST(rosterPath, h.route(h.uploadRoster))
+	admin.POST("/people/*key", h.route(h.changePerson)) // {key}/merge, {key}/unmerge
+	admin.GET("/admin/review", h.route(h.showReviewPage))
+	admin.POST("/admin/review/confirm", h.route(h.confirmSuggestion))
+	admin.POST("/admin/review/dismiss", h.route(h.dismissSuggestion))
 
 	return Router{r}
 }

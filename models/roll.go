@@ -373,25 +373,41 @@ func NameTwins(people []NamedKey, where string, dismissed map[string]bool) []Sug
 	return out
 }
 
-// RollInputFor loads what BuildRoll needs for meeting m: the roster of its
-// series, its registrants, the identity links and the dismissed
-// suggestions.
-func (s *Store) RollInputFor(ctx context.Context, m Meeting) (RollInput, error) {
-	ins, err := s.RollInputsFor(ctx, []Meeting{m})
-	if err != nil {
-		return RollInput{}, err
-	}
-	return ins[m.ID], nil
+// RollLoader loads RollInputs for many meetings, reading the identity
+// links and dismissed suggestions once and each series' roster once:
+// exports and series pages use one per request.
+type RollLoader struct {
+	s         *Store
+	loaded    bool
+	ids       Identities
+	dismissed map[string]bool
+	rosters   map[int64][]RosterEntry
 }
 
-// RollInputsFor loads the RollInput of each of ms, by meeting id, reading
-// each series' roster and the links once.
-func (s *Store) RollInputsFor(ctx context.Context, ms []Meeting) (map[uint64]RollInput, error) {
-	ids, err := s.Identities(ctx)
-	if err != nil {
-		return nil, err
+// NewRollLoader returns a loader over s.
+func (s *Store) NewRollLoader() *RollLoader {
+	return &RollLoader{s: s, rosters: map[int64][]RosterEntry{}}
+}
+
+// Identities returns the identity links, read on first use.
+func (l *RollLoader) Identities(ctx context.Context) (Identities, error) {
+	if !l.loaded {
+		ids, err := l.s.Identities(ctx)
+		if err != nil {
+			return Identities{}, err
+		}
+		dismissed, err := l.s.Dismissed(ctx)
+		if err != nil {
+			return Identities{}, err
+		}
+		l.ids, l.dismissed, l.loaded = ids, dismissed, true
 	}
-	dismissed, err := s.Dismissed(ctx)
+	return l.ids, nil
+}
+
+// Inputs returns the RollInput of each of ms, by meeting id.
+func (l *RollLoader) Inputs(ctx context.Context, ms []Meeting) (map[uint64]RollInput, error) {
+	ids, err := l.Identities(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -399,30 +415,39 @@ func (s *Store) RollInputsFor(ctx context.Context, ms []Meeting) (map[uint64]Rol
 	for i, m := range ms {
 		mids[i] = m.ID
 	}
-	regs, err := s.Registrants(ctx, mids)
+	regs, err := l.s.Registrants(ctx, mids)
 	if err != nil {
 		return nil, err
 	}
-	rosters := map[int64][]RosterEntry{}
 	out := make(map[uint64]RollInput, len(ms))
 	for _, m := range ms {
-		roster, ok := rosters[m.MeetingNumber]
+		roster, ok := l.rosters[m.MeetingNumber]
 		if !ok && m.MeetingNumber != 0 {
-			if roster, err = s.Roster(ctx, m.MeetingNumber); err != nil {
+			if roster, err = l.s.Roster(ctx, m.MeetingNumber); err != nil {
 				return nil, err
 			}
-			rosters[m.MeetingNumber] = roster
+			l.rosters[m.MeetingNumber] = roster
 		}
-		out[m.ID] = RollInput{Identities: ids, Expected: ExpectedAt(roster, regs[m.ID]), Dismissed: dismissed}
+		out[m.ID] = RollInput{Identities: ids, Expected: ExpectedAt(roster, regs[m.ID]), Dismissed: l.dismissed}
 	}
 	return out, nil
 }
 
-// MeetingRoll loads meeting m's RollInput and builds its roll from segs.
-func (s *Store) MeetingRoll(ctx context.Context, m Meeting, segs []Segment, now time.Time, th Thresholds) (Roll, error) {
-	in, err := s.RollInputFor(ctx, m)
+// Roll builds meeting m's roll from segs at now under th.
+func (l *RollLoader) Roll(ctx context.Context, m Meeting, segs []Segment, now time.Time, th Thresholds) (Roll, error) {
+	ins, err := l.Inputs(ctx, []Meeting{m})
 	if err != nil {
 		return Roll{}, err
 	}
-	return BuildRoll(m, segs, now, th, in), nil
+	return BuildRoll(m, segs, now, th, ins[m.ID]), nil
+}
+
+// RollInputsFor loads the RollInput of each of ms, by meeting id.
+func (s *Store) RollInputsFor(ctx context.Context, ms []Meeting) (map[uint64]RollInput, error) {
+	return s.NewRollLoader().Inputs(ctx, ms)
+}
+
+// MeetingRoll loads meeting m's RollInput and builds its roll from segs.
+func (s *Store) MeetingRoll(ctx context.Context, m Meeting, segs []Segment, now time.Time, th Thresholds) (Roll, error) {
+	return s.NewRollLoader().Roll(ctx, m, segs, now, th)
 }
