@@ -75,8 +75,8 @@ func (h *Handlers) seriesPage(number int64, ms []models.Meeting, segs map[uint64
 		Topic:       sr.Topic,
 		RosterURL:   rosterURL(number),
 		HasExpected: sr.HasExpected,
-		Instances: make([]views.SeriesInstance, len(ms)),
-		People:    make([]views.SeriesPerson, len(sr.People)),
+		Instances:   make([]views.SeriesInstance, len(ms)),
+		People:      make([]views.SeriesPerson, len(sr.People)),
 	}
 	for i, m := range ms {
 		p.Instances[i] = views.SeriesInstance{

@@ -47,6 +47,7 @@ func ParseRoster(data []byte) (RosterParse, error) {
 	r := csv.NewReader(bytes.NewReader(data))
 	r.Comma = separator(data)
 	r.FieldsPerRecord = -1
+	r.LazyQuotes = true // a quote inside a bare value is text (Zoom-ish names, formulas)
 	r.ReuseRecord = true
 
 	header, err := r.Read()
@@ -78,7 +79,6 @@ func ParseRoster(data []byte) (RosterParse, error) {
 		if errors.Is(err, io.EOF) {
 			break
 		}
-		line, _ := r.FieldPos(0)
 		if err != nil {
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
@@ -90,6 +90,7 @@ func ParseRoster(data []byte) (RosterParse, error) {
 		if blankRecord(rec) {
 			continue
 		}
+		line, _ := r.FieldPos(0)
 		e, reason := rosterEntry(rec, cols)
 		e.Line = line
 		if reason == "" {
