@@ -257,6 +257,9 @@ func (h *Handlers) showMeetingPage(c *gin.Context) error {
 	case "already":
 		p.Notice = "A fetch of this meeting is already queued."
 	}
+	if notice, problem := h.takeFlash(c); notice != "" || problem != "" {
+		p.Notice = cmp.Or(notice, problem) // a suggestion confirmed or dismissed here
+	}
 	render(c, http.StatusOK, views.Meeting(p))
 	return nil
 }

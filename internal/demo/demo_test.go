@@ -126,6 +126,13 @@ func TestDemoFillsThePages(t *testing.T) {
 
 	doc = apptest.GetDoc(t, c, d.URL+"/series/84120031337")
 	assert.Contains(t, doc.Text(), "12 instances")
+	assert.NotZero(t, doc.Find(`[data-absent="true"]`).Length(), "the roster's absentees are marked")
+
+	// The weekly series' roster, and the suggestion it leads to.
+	doc = apptest.GetDoc(t, c, d.URL+"/series/84120031337/roster")
+	assert.Equal(t, demoRosterRegulars+3, doc.Find(`[data-testid="roster-entry"]`).Length())
+	doc = apptest.GetDoc(t, c, d.URL+"/admin/review")
+	assert.Equal(t, 1, doc.Find(`[data-testid="suggestion"][data-from="n:sam okafor"][data-into="l:sam okafor"]`).Length())
 
 	// A meeting page renders.
 	apptest.GetDoc(t, c, d.URL+"/meetings/1")
