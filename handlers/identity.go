@@ -75,7 +75,7 @@ func (h *Handlers) showReviewPage(c *gin.Context) error {
 	}
 	p := views.ReviewPage{Suggestions: suggestionRows(ss)}
 	p.Notice, p.Problem = h.takeFlash(c)
-	p.Page = h.frame(c, u, "Review", "admin", loc.String())
+	p.Page = h.frame(c, u, "Review", "review", loc.String())
 	render(c, http.StatusOK, views.Review(p))
 	return nil
 }
