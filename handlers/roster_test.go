@@ -93,6 +93,11 @@ func TestRosterAbsenteesAndLinks(t *testing.T) {
 	_, body, _ = e.get(t, models.RoleViewer, seriesURL(seriesNumber)+".csv")
 	assert.Contains(t, body, "Zed Absent,zed@example.com,e:zed@example.com,absent,absent,0,0,0,0.0,0.0,2\r\n")
 
+	// Zed never came: Zed's page lists the two instances missed.
+	assert.Equal(t, []string{"roster (B)", "roster (B)"}, e.texts(t, models.RoleViewer, personURL("e:zed@example.com"), `[data-testid=missed-reason]`))
+	res, _, _ = e.get(t, models.RoleViewer, personURL("e:nobody@example.com"))
+	assert.Equal(t, http.StatusNotFound, res.StatusCode, "neither seen nor expected")
+
 	// Confirm the suggestion: Cat's row is now the roster's Cat.
 	res = e.post(t, models.RoleAdmin, "/admin/review/confirm", url.Values{"from": {"n:cat"}, "into": {"l:cat"}, "back": {page}})
 	require.Equal(t, http.StatusSeeOther, res.StatusCode)
