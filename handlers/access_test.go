@@ -221,6 +221,20 @@ func routeExpectations() map[string]expectation {
 			anon: unauth, viewer: forbidden, admin: want{http.StatusSeeOther, "/admin/webhooks"}},
 		"POST /admin/webhooks/:id/deliveries/:delivery/redeliver": {paths: []string{"/admin/webhooks/{hook}/deliveries/{delivery}/redeliver"},
 			anon: unauth, viewer: forbidden, admin: want{http.StatusSeeOther, "/admin/webhooks/{hook}"}},
+
+		// Rosters: viewers see them; admins replace them.
+		"GET /series/:number/roster":     page("/series/{number}/roster"),
+		"GET /series/:number/roster.csv": csv("/series/{number}/roster.csv"),
+		"POST /series/:number/roster": {paths: []string{"/series/{number}/roster"}, form: url.Values{"csv": {"email\nann@example.com\n"}},
+			anon: unauth, viewer: forbidden, admin: want{http.StatusSeeOther, "/series/{number}/roster"}},
+		// Identity links and their review: admins.
+		"POST /people/*key": {paths: []string{"/people/{person}/merge"}, form: url.Values{"into": {"e:someone@example.com"}},
+			anon: unauth, viewer: forbidden, admin: want{http.StatusSeeOther, "/people/{person}"}},
+		"GET /admin/review": adminPage("/admin/review"),
+		"POST /admin/review/confirm": {paths: []string{"/admin/review/confirm"}, form: url.Values{"from": {"n:x"}, "into": {"n:y"}},
+			anon: unauth, viewer: forbidden, admin: want{http.StatusSeeOther, "/admin/review"}},
+		"POST /admin/review/dismiss": {paths: []string{"/admin/review/dismiss"}, form: url.Values{"from": {"n:x"}, "into": {"n:z"}},
+			anon: unauth, viewer: forbidden, admin: want{http.StatusSeeOther, "/admin/review"}},
 	}
 }
 

@@ -19,6 +19,11 @@ import (
 var attendanceColumns = []string{
 	"name", "email", "first_join", "last_leave", "attended_seconds", "attended_minutes",
 	"attendance_percent", "sessions", "late", "left_early", "present", "leave_reason",
+	// Who was expected: status (present, partial, absent,
+	// waiting_room_only) and expected (true, false, or empty when nobody
+	// was: no roster and no registrants). They follow the fixed columns
+	// (docs/ARCHITECTURE.md), ahead of the extras.
+	"status", "expected",
 	// Extras: the distinct devices, locations and roles of the person's
 	// in-meeting segments ("; " between values, in join order), their
 	// registrant id and Zoom user id (participant_user_id, else the
@@ -26,8 +31,9 @@ var attendanceColumns = []string{
 	"device", "location", "role", "registrant_id", "user_id", "person_key",
 }
 
-// attendanceEncoder writes attendance.csv: one row per person, as
-// ComputeAttendance gives them (first join, then name).
+// attendanceEncoder writes attendance.csv: one row per person of a roll,
+// the attendees as ComputeAttendance orders them (first join, then name),
+// then the absentees (by name).
 type attendanceEncoder struct {
 	s   *csvStream
 	loc *time.Location
@@ -40,25 +46,31 @@ func newAttendanceEncoder(w io.Writer, loc *time.Location, bom bool) *attendance
 	return &attendanceEncoder{s: newCSVStream(w, bom, slices.Clone(attendanceColumns)), loc: loc}
 }
 
-// Encode writes the row of one person.
-func (e *attendanceEncoder) Encode(a *models.Attendance) error {
-	e.rec = appendAttendance(e.rec[:0], a, e.loc)
+// Encode writes the row of one person of a roll; hasExpected is the
+// roll's HasExpected.
+func (e *attendanceEncoder) Encode(r *models.RollRow, hasExpected bool) error {
+	e.rec = appendAttendance(e.rec[:0], r, hasExpected, e.loc)
 	return e.s.write(e.rec)
 }
 
 // Close flushes the file and returns the first error writing it.
 func (e *attendanceEncoder) Close() error { return e.s.close() }
 
-// appendAttendance appends the attendanceColumns cells of a to rec. The
+// appendAttendance appends the attendanceColumns cells of r to rec. The
 // numbers are the meeting page's: seconds rounded down, minutes and percent
 // with one decimal.
-func appendAttendance(rec []string, a *models.Attendance, loc *time.Location) []string {
+func appendAttendance(rec []string, r *models.RollRow, hasExpected bool, loc *time.Location) []string {
+	a := &r.Attendance
 	f := a.Facts()
+	expected := ""
+	if hasExpected {
+		expected = csvBool(r.Expected)
+	}
 	return append(rec,
 		a.Name, a.Email, csvTime(a.FirstJoin, loc), csvTime(a.LastLeave, loc),
 		csvUint(a.AttendedSeconds), csvDecimal(a.AttendedMinutes()), csvDecimal(a.PercentRounded()),
 		strconv.Itoa(a.Sessions), csvBool(a.Late), csvBool(a.LeftEarly), csvBool(a.Present),
-		models.SanitizeLeaveReason(a.LeaveReason),
+		models.SanitizeLeaveReason(a.LeaveReason), r.Status, expected,
 		strings.Join(f.Devices, "; "), strings.Join(f.Locations, "; "), strings.Join(f.Roles, "; "),
 		f.RegistrantID, f.UserID, a.Key,
 	)
@@ -78,11 +90,15 @@ func (h *Handlers) exportAttendance(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	as := models.MeetingAttendance(m, segs, h.cfg.Now(), h.thresholds())
+	roll, err := h.store.MeetingRoll(ctx, m, segs, h.cfg.Now(), h.thresholds())
+	if err != nil {
+		return err
+	}
+	rows := roll.Rows()
 	w := startCSV(c, fileName{topic: m.Topic, kind: "attendance", day: m.StartTime, loc: opt.loc})
 	enc := newAttendanceEncoder(w, opt.loc, opt.bom)
-	for i := range as {
-		if err := enc.Encode(&as[i]); err != nil {
+	for i := range rows {
+		if err := enc.Encode(&rows[i], roll.HasExpected); err != nil {
 			return exportFailed(c, err)
 		}
 	}
@@ -110,11 +126,12 @@ func newMeetingsEncoder(w io.Writer, loc *time.Location, bom bool) *meetingsEnco
 	return &meetingsEncoder{s: newCSVStream(w, bom, slices.Clone(meetingsColumns)), loc: loc}
 }
 
-// Encode writes the row of one person in meeting m.
-func (e *meetingsEncoder) Encode(m *models.Meeting, a *models.Attendance) error {
+// Encode writes the row of one person of meeting m's roll; hasExpected is
+// the roll's HasExpected.
+func (e *meetingsEncoder) Encode(m *models.Meeting, r *models.RollRow, hasExpected bool) error {
 	e.rec = append(e.rec[:0], strconv.FormatUint(m.ID, 10), m.UUID, strconv.FormatInt(m.MeetingNumber, 10),
 		m.Topic, csvTime(m.StartTime, e.loc))
-	e.rec = appendAttendance(e.rec, a, e.loc)
+	e.rec = appendAttendance(e.rec, r, hasExpected, e.loc)
 	return e.s.write(e.rec)
 }
 
@@ -151,15 +168,21 @@ func (h *Handlers) exportMeetings(c *gin.Context) error {
 	rows := h.store.ExportMeetings(ctx, from, to.AddDate(0, 0, 1))
 	w := startCSV(c, fileName{topic: "meetings", kind: "attendance", dates: fromS + "_" + toS, loc: opt.loc})
 	enc := newMeetingsEncoder(w, opt.loc, opt.bom)
+	rolls := h.store.NewRollLoader() // links read once, each series' roster once
+	now, th := h.cfg.Now(), h.thresholds()
 	for rows.Next() {
 		m := rows.Meeting()
 		segs, err := rows.Segments()
 		if err != nil {
 			return exportFailed(c, err)
 		}
-		as := models.MeetingAttendance(*m, segs, h.cfg.Now(), h.thresholds())
-		for i := range as {
-			if err := enc.Encode(m, &as[i]); err != nil {
+		roll, err := rolls.Roll(ctx, *m, segs, now, th)
+		if err != nil {
+			return exportFailed(c, err)
+		}
+		rs := roll.Rows()
+		for i := range rs {
+			if err := enc.Encode(m, &rs[i], roll.HasExpected); err != nil {
 				return exportFailed(c, err)
 			}
 		}

@@ -213,7 +213,7 @@ func TestExportAttendanceMatchesComputation(t *testing.T) {
 	require.Equal(t, http.StatusOK, res.StatusCode)
 	recs := parseCSV(t, body)
 	assert.Equal(t, []string{"name", "email", "first_join", "last_leave", "attended_seconds", "attended_minutes",
-		"attendance_percent", "sessions", "late", "left_early", "present", "leave_reason",
+		"attendance_percent", "sessions", "late", "left_early", "present", "leave_reason", "status", "expected",
 		"device", "location", "role", "registrant_id", "user_id", "person_key"}, recs[0])
 
 	segs, err := e.store.SegmentsForPage(context.Background(), m.ID)
@@ -222,7 +222,7 @@ func TestExportAttendanceMatchesComputation(t *testing.T) {
 	require.Len(t, recs, len(as)+1)
 	for i, a := range as {
 		r := recs[i+1]
-		assert.Equal(t, a.Key, r[17], "row %d: order is ComputeAttendance's (first join, name)", i)
+		assert.Equal(t, a.Key, r[19], "row %d: order is ComputeAttendance's (first join, name)", i)
 		assert.Equal(t, strconv.FormatInt(a.AttendedSeconds, 10), r[4])
 		assert.Equal(t, strconv.FormatFloat(a.AttendedMinutes(), 'f', 1, 64), r[5])
 		assert.Equal(t, strconv.FormatFloat(a.PercentRounded(), 'f', 1, 64), r[6])
@@ -230,6 +230,15 @@ func TestExportAttendanceMatchesComputation(t *testing.T) {
 		assert.Equal(t, strconv.FormatBool(a.Late), r[8])
 		assert.Equal(t, strconv.FormatBool(a.LeftEarly), r[9])
 		assert.Equal(t, strconv.FormatBool(a.Present), r[10])
+		switch {
+		case a.Sessions == 0:
+			assert.Equal(t, "waiting_room_only", r[12])
+		case a.Present:
+			assert.Equal(t, "present", r[12])
+		default:
+			assert.Equal(t, "partial", r[12])
+		}
+		assert.Empty(t, r[13], "no roster, no registrants: expected is empty")
 		if a.Sessions > 0 {
 			assert.Equal(t, a.FirstJoin.UTC().Format(time.RFC3339), r[2])
 		} else {
@@ -483,7 +492,7 @@ func TestExportSeries(t *testing.T) {
 	recs := parseCSV(t, body)
 	assert.Equal(t, []string{"name", "email", "person_key",
 		"2026-11-20T11:00:00+01:00", "2026-11-27T11:00:00+01:00", "2026-12-04T11:00:00+01:00",
-		"attended_instances", "present_instances", "total_seconds", "total_minutes", "average_percent"}, recs[0])
+		"attended_instances", "present_instances", "total_seconds", "total_minutes", "average_percent", "absent_instances"}, recs[0])
 
 	// Cells are each instance's attended minutes, as attendance.csv says.
 	perInstance := make([]map[string][]string, 3)
@@ -491,7 +500,7 @@ func TestExportSeries(t *testing.T) {
 		_, b := get(t, c, e.srv.URL+"/meetings/"+strconv.FormatUint(m.ID, 10)+"/attendance.csv")
 		perInstance[i] = map[string][]string{}
 		for _, r := range parseCSV(t, b)[1:] {
-			perInstance[i][r[17]] = r
+			perInstance[i][r[19]] = r
 		}
 	}
 	for _, r := range recs[1:] {

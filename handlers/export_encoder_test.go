@@ -110,7 +110,7 @@ func TestEncoderReturnsWriteError(t *testing.T) {
 	enc := newAttendanceEncoder(&failingWriter{}, time.UTC, false)
 	var err error
 	for i := 0; i < 100_000 && err == nil; i++ {
-		err = enc.Encode(&models.Attendance{Name: strings.Repeat("x", 50)})
+		err = enc.Encode(&models.RollRow{Attendance: models.Attendance{Name: strings.Repeat("x", 50)}}, false)
 	}
 	if err == nil {
 		err = enc.Close()

@@ -24,11 +24,13 @@ var seriesLeadColumns = []string{"name", "email", "person_key"}
 // the series page averages).
 var seriesTotalColumns = []string{
 	"attended_instances", "present_instances", "total_seconds", "total_minutes", "average_percent",
+	"absent_instances",
 }
 
 // seriesEncoder writes series.csv: the people × instances matrix of a
-// recurring meeting, cells in attended minutes with one decimal (empty
-// where the person did not attend), then the totals.
+// recurring meeting, cells in attended minutes with one decimal ("absent"
+// where the person was expected and did not come, empty where they were
+// not there otherwise), then the totals.
 type seriesEncoder struct {
 	s   *csvStream
 	rec []string
@@ -49,14 +51,18 @@ func (e *seriesEncoder) Encode(p *models.SeriesPerson) error {
 	e.rec = append(e.rec[:0], p.Name, p.Email, p.Key)
 	for _, c := range p.Cells {
 		if !c.Attended {
-			e.rec = append(e.rec, "")
+			if c.Absent {
+				e.rec = append(e.rec, "absent")
+			} else {
+				e.rec = append(e.rec, "")
+			}
 			continue
 		}
 		e.rec = append(e.rec, csvDecimal(c.Minutes()))
 	}
 	t := &p.Totals // the average is formatted as the series page does, without rounding first
 	e.rec = append(e.rec, strconv.Itoa(t.Attended), strconv.Itoa(t.Present),
-		csvUint(t.Seconds), csvDecimal(t.Minutes()), csvDecimal(t.AveragePercent()))
+		csvUint(t.Seconds), csvDecimal(t.Minutes()), csvDecimal(t.AveragePercent()), strconv.Itoa(t.Absent))
 	return e.s.write(e.rec)
 }
 
@@ -107,13 +113,19 @@ func (h *Handlers) seriesExport(c *gin.Context, numberParam string) (models.Seri
 	if err != nil {
 		return models.Series{}, nil, csvOptions{}, err
 	}
-	b := models.NewSeriesBuilder(number, ms, h.cfg.Now(), h.thresholds())
+	now, th := h.cfg.Now(), h.thresholds()
+	b := models.NewSeriesBuilder(number, ms, now, th)
+	rolls := h.store.NewRollLoader() // rosters and identity links, read once
 	for i := range ms {
 		segs, err := h.store.SegmentsForPage(ctx, ms[i].ID)
 		if err != nil {
 			return models.Series{}, nil, csvOptions{}, err
 		}
-		b.Add(i, segs)
+		roll, err := rolls.Roll(ctx, ms[i], segs, now, th)
+		if err != nil {
+			return models.Series{}, nil, csvOptions{}, err
+		}
+		b.AddRoll(i, roll)
 	}
 	return b.Series(), ms, opt, nil
 }

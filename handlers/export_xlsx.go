@@ -214,11 +214,16 @@ func (h *Handlers) exportAttendanceXLSX(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	segs, err := h.store.SegmentsForPage(c.Request.Context(), m.ID)
+	ctx := c.Request.Context()
+	segs, err := h.store.SegmentsForPage(ctx, m.ID)
 	if err != nil {
 		return err
 	}
-	as := models.MeetingAttendance(m, segs, h.cfg.Now(), h.thresholds())
+	roll, err := h.store.MeetingRoll(ctx, m, segs, h.cfg.Now(), h.thresholds())
+	if err != nil {
+		return err
+	}
+	rows := roll.Rows() // attendance.csv's rows: attendees, then absentees
 	x, err := newXLSXSheet("Attendance", attendanceColumns)
 	defer x.close()
 	if err != nil {
@@ -230,8 +235,8 @@ func (h *Handlers) exportAttendanceXLSX(c *gin.Context) error {
 	}
 	var rec []string
 	cells := make([]any, len(attendanceColumns))
-	for i := range as {
-		rec = appendAttendance(rec[:0], &as[i], opt.loc)
+	for i := range rows {
+		rec = appendAttendance(rec[:0], &rows[i], roll.HasExpected, opt.loc)
 		for j, v := range rec {
 			cells[j] = x.typed(kinds[j], v, opt.loc)
 		}

@@ -16,7 +16,9 @@ const maxFormBytes = 64 << 10
 // limitForms reads form posts of at most maxFormBytes, refusing larger
 // ones with 413 Request Entity Too Large.
 func (h *Handlers) limitForms(c *gin.Context) {
-	if c.Request.Method != http.MethodPost {
+	if c.Request.Method != http.MethodPost || c.FullPath() == rosterPath {
+		// The roster upload bounds its own body (maxRosterBytes), once
+		// adminOnly has let the request through.
 		c.Next()
 		return
 	}

@@ -3,6 +3,7 @@ package handlers
 import (
 	"cmp"
 	"context"
+	"errors"
 	"net/http"
 	"net/url"
 	"slices"
@@ -156,10 +157,10 @@ var personColumns = []struct{ key, label string }{
 	{"attended", "Attended"}, {"percent", "Attendance %"}, {"sessions", "Sessions"},
 }
 
-// sortAttendance orders as by the column key in direction dir ("asc" or
+// sortRows orders rs by the column key in direction dir ("asc" or
 // "desc"), keeping ComputeAttendance's order (first join, name) among ties.
 // An unknown key leaves the order as it is.
-func sortAttendance(as []models.Attendance, key, dir string) {
+func sortRows(rs []models.RollRow, key, dir string) {
 	var by func(a, b *models.Attendance) int
 	switch key {
 	case "name":
@@ -184,15 +185,16 @@ func sortAttendance(as []models.Attendance, key, dir string) {
 		return
 	}
 	timed := key == "first_join" || key == "last_leave"
-	slices.SortStableFunc(as, func(a, b models.Attendance) int {
+	slices.SortStableFunc(rs, func(ra, rb models.RollRow) int {
+		a, b := &ra.Attendance, &rb.Attendance
 		// People seen only in the waiting room have no times: last either way.
 		if timed && (a.Sessions == 0) != (b.Sessions == 0) {
 			return cmp.Compare(b.Sessions, a.Sessions) // any > 0 first
 		}
 		if dir == "desc" {
-			return by(&b, &a)
+			return by(b, a)
 		}
-		return by(&a, &b)
+		return by(a, b)
 	})
 }
 
@@ -208,7 +210,8 @@ func (h *Handlers) showMeetingPage(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	m, segs, fromEvents, err := h.meetingSegments(c.Request.Context(), id)
+	ctx := c.Request.Context()
+	m, segs, fromEvents, err := h.meetingSegments(ctx, id)
 	if err != nil {
 		return err
 	}
@@ -216,8 +219,18 @@ func (h *Handlers) showMeetingPage(c *gin.Context) error {
 	if dir != "desc" {
 		dir = "asc"
 	}
-	p := h.meetingPage(m, segs, loc, sortKey, dir, c.Query("tz"))
+	roll, err := h.store.MeetingRoll(ctx, m, segs, h.cfg.Now(), h.thresholds())
+	if err != nil {
+		return err
+	}
+	p := h.meetingPage(m, roll, loc, sortKey, dir, c.Query("tz"))
 	p.Page = h.frame(c, u, m.Topic, "meetings", loc.String())
+	p.Roll.CanReview = u.IsAdmin()
+	if f, err := h.store.RegistrantFetchOf(ctx, m.ID); err == nil {
+		p.Roll.RegistrantNote = f.Error
+	} else if !errors.Is(err, models.ErrNotFound) {
+		return err
+	}
 	if p.Live {
 		p.Page.Refresh = liveRefreshSeconds
 	}
@@ -231,6 +244,9 @@ func (h *Handlers) showMeetingPage(c *gin.Context) error {
 		p.Notice = "A new fetch from Zoom was queued."
 	case "already":
 		p.Notice = "A fetch of this meeting is already queued."
+	}
+	if notice, problem := h.takeFlash(c); notice != "" || problem != "" {
+		p.Notice = cmp.Or(notice, problem) // a suggestion confirmed or dismissed here
 	}
 	render(c, http.StatusOK, views.Meeting(p))
 	return nil
@@ -264,13 +280,21 @@ func (h *Handlers) meetingSegments(ctx context.Context, id uint64) (m models.Mee
 // tables nobody opens.
 const inlineSessionsMax = 500
 
-// meetingPage computes the attendance of meeting m from segs and lays it
-// out for the page (everything but the layout frame).
-func (h *Handlers) meetingPage(m models.Meeting, segs []models.Segment, loc *time.Location, sortKey, dir, tz string) views.MeetingPage {
+// meetingPage lays out meeting m's roll (models.BuildRoll: attendance
+// with identity links and expected people applied) for the page
+// (everything but the layout frame).
+func (h *Handlers) meetingPage(m models.Meeting, roll models.Roll, loc *time.Location, sortKey, dir, tz string) views.MeetingPage {
 	w, th := m.Window(h.cfg.Now()), h.thresholds()
-	as := models.ComputeAttendance(segs, w, th)
+	rows := roll.People
+	as := make([]models.Attendance, len(rows))
+	for i := range rows {
+		as[i] = rows[i].Attendance
+	}
 	sum := models.Summarize(as)
-	sortAttendance(as, sortKey, dir)
+	sortRows(rows, sortKey, dir)
+	for i := range rows {
+		as[i] = rows[i].Attendance
+	}
 
 	end := w.Until()
 	k := clock{loc: loc, day: m.StartTime.In(loc).Format(fmtDay)}
@@ -296,6 +320,7 @@ func (h *Handlers) meetingPage(m models.Meeting, segs []models.Segment, loc *tim
 		PracticeSession: m.PracticeSession,
 		Source:          m.Source,
 		Rows:            make([]views.PersonRow, len(as)),
+		Roll:            rollView(m, roll),
 	}
 	if w.Live() {
 		p.Length += " so far"
@@ -342,10 +367,14 @@ func (h *Handlers) meetingPage(m models.Meeting, segs []models.Segment, loc *tim
 	}
 	tl := views.TimelineInput{Start: m.StartTime, End: end, Zone: loc, People: make([]views.TimelinePerson, len(as))}
 	reasons := reasonCache{}
-	inline := len(segs) <= inlineSessionsMax
+	inline := segmentCount(as) <= inlineSessionsMax
 	for i, a := range as {
 		p.Rows[i] = personRow(a, k, reasons, inline)
 		p.Rows[i].SessionsURL = meetingPersonURL(m.ID, a.Key) + tzQuery(tz)
+		p.Rows[i].Expected, p.Rows[i].Reason = rows[i].Expected, rows[i].Reason
+		if len(rows[i].Keys) > 1 {
+			p.Rows[i].Linked = rows[i].Keys[1:]
+		}
 		tp := views.TimelinePerson{Label: a.Name, Segments: make([]views.TimelineSegment, len(a.Segments))}
 		for j, s := range a.Segments {
 			ts := views.TimelineSegment{Join: s.JoinTime, Waiting: s.Status == models.StatusWaitingRoom}
@@ -358,6 +387,15 @@ func (h *Handlers) meetingPage(m models.Meeting, segs []models.Segment, loc *tim
 	}
 	p.Timeline = views.NewTimeline(tl)
 	return p
+}
+
+// segmentCount is how many segments as holds in all.
+func segmentCount(as []models.Attendance) int {
+	n := 0
+	for i := range as {
+		n += len(as[i].Segments)
+	}
+	return n
 }
 
 // liveRefreshSeconds is how often a live meeting's page reloads itself.

@@ -689,5 +689,5 @@ func TestPersonAndSeriesAgreeOnMinutes(t *testing.T) {
 	require.Equal(t, http.StatusOK, res.StatusCode)
 	lines := strings.Split(strings.TrimSpace(body), "\r\n")
 	require.Len(t, lines, 2)
-	assert.True(t, strings.HasSuffix(lines[1], ",1.0,1.0,2,0,119,2.0,1.7"), "series.csv: %s", lines[1])
+	assert.True(t, strings.HasSuffix(lines[1], ",1.0,1.0,2,0,119,2.0,1.7,0"), "series.csv: %s", lines[1])
 }

@@ -1,7 +1,9 @@
 package handlers
 
 import (
+	"errors"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -27,11 +29,28 @@ func (h *Handlers) showPersonPage(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	pms, err := h.store.PersonMeetings(c.Request.Context(), key, personMeetingLimit)
+	ctx := c.Request.Context()
+	links, err := h.store.Links(ctx)
 	if err != nil {
 		return err
 	}
-	ph := models.BuildPersonHistory(key, pms, h.cfg.Now(), h.thresholds())
+	ids := models.NewPersonLinks(links)
+	keys := ids.Group(key)
+	// A key with no segment is still a person while it has links or was
+	// expected somewhere (an absentee): 404 only when it is none of these.
+	pms, notSeen := h.store.PersonMeetingsOfKeys(ctx, keys, personMeetingLimit)
+	if notSeen != nil && !errors.Is(notSeen, models.ErrNotFound) {
+		return notSeen
+	}
+	now, th := h.cfg.Now(), h.thresholds()
+	ph := models.BuildLinkedPersonHistory(key, pms, now, th, ids)
+	missed, err := h.store.PersonMissed(ctx, ph, keys, ids, now, th, personMeetingLimit)
+	if err != nil {
+		return err
+	}
+	if notSeen != nil && len(keys) == 1 && len(missed) == 0 {
+		return notSeen
+	}
 	k := clock{loc: loc}
 	p := views.PersonPage{
 		Key: key, Name: ph.Name, Email: ph.Email,
@@ -49,7 +68,30 @@ func (h *Handlers) showPersonPage(c *gin.Context) error {
 	if p.Name == "" {
 		p.Name = key
 	}
+	p.Identity = identityView(key, keys, links, missed, k, u.IsAdmin())
+	p.Identity.Notice, p.Identity.Problem = h.takeFlash(c)
 	p.Page = h.frame(c, u, p.Name, "meetings", loc.String())
 	render(c, http.StatusOK, views.Person(p))
 	return nil
+}
+
+// identityView lays out the links of the person key (whose group is keys)
+// and the instances they missed.
+func identityView(key string, keys []string, links []models.IdentityLink, missed []models.MissedMeeting, k clock, admin bool) views.Identity {
+	v := views.Identity{CanEdit: admin, MergeURL: personURL(key) + "/merge"}
+	if len(keys) > 1 {
+		v.Keys = keys
+	}
+	for _, l := range links {
+		if !slices.Contains(keys, l.FromKey) {
+			continue
+		}
+		v.Links = append(v.Links, views.LinkRow{From: l.FromKey, Into: l.IntoKey, FromURL: personURL(l.FromKey),
+			IntoURL: personURL(l.IntoKey), By: l.CreatedBy, At: k.full(l.CreatedAt), UnmergeURL: personURL(l.FromKey) + "/unmerge"})
+	}
+	for _, mm := range missed {
+		v.Missed = append(v.Missed, views.MissedMeetingRow{URL: meetingURL(mm.Meeting.ID), Topic: topicLabel(mm.Meeting.Topic),
+			Start: k.list(mm.Meeting.StartTime), Reason: mm.Reason})
+	}
+	return v
 }

@@ -72,6 +72,8 @@ func (h *Handlers) Router() http.Handler {
 	pages.GET("/meetings/:id/attendance.xlsx", h.route(h.exportAttendanceXLSX))
 	pages.GET("/meetings/:id/sessions.xlsx", h.route(h.exportSessionsXLSX))
 	pages.GET("/series/:number", h.route(h.showSeriesPage))
+	pages.GET(rosterPath, h.route(h.showRosterPage))
+	pages.GET("/series/:number/roster.csv", h.route(h.exportRoster))
 	pages.GET("/people/*key", h.route(h.showPersonPage))
 	pages.GET("/settings", h.route(h.showSettingsPage))
 	pages.POST("/settings", h.route(h.saveSettings))
@@ -96,6 +98,13 @@ func (h *Handlers) Router() http.Handler {
 	admin.POST("/admin/webhooks/:id/disable", h.route(h.disableWebhook))
 	admin.POST("/admin/webhooks/:id/delete", h.route(h.deleteWebhook))
 	admin.POST("/admin/webhooks/:id/deliveries/:delivery/redeliver", h.route(h.redeliverWebhook))
+	// Rosters and identity links (roster.go, identity.go). The upload has
+	// its own body limit (maxRosterBytes), applied after adminOnly.
+	admin.POST(rosterPath, h.route(h.uploadRoster))
+	admin.POST("/people/*key", h.route(h.changePerson)) // {key}/merge, {key}/unmerge
+	admin.GET("/admin/review", h.route(h.showReviewPage))
+	admin.POST("/admin/review/confirm", h.route(h.confirmSuggestion))
+	admin.POST("/admin/review/dismiss", h.route(h.dismissSuggestion))
 
 	compress, err := newCompressor()
 	if err != nil { // the options are constants: a programming error

@@ -51,7 +51,11 @@ func (h *Handlers) showSeriesPage(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	p := h.seriesPage(number, ms, segs, loc)
+	ins, err := h.store.RollInputsFor(ctx, ms)
+	if err != nil {
+		return err
+	}
+	p := h.seriesPage(number, ms, segs, ins, loc)
 	p.Number = number
 	p.Truncated = len(ms) == seriesInstanceLimit
 	p.Page = h.frame(c, u, p.Topic+" (series)", "meetings", loc.String())
@@ -59,15 +63,23 @@ func (h *Handlers) showSeriesPage(c *gin.Context) error {
 	return nil
 }
 
-// seriesPage lays out the series matrix (models.BuildSeries) for the page.
-// A person without a name shows as "(no name)".
-func (h *Handlers) seriesPage(number int64, ms []models.Meeting, segs map[uint64][]models.Segment, loc *time.Location) views.SeriesPage {
-	sr := models.BuildSeries(number, ms, segs, h.cfg.Now(), h.thresholds())
+// seriesPage lays out the series matrix for the page: each instance's roll
+// (identity links and expected people applied, ins by meeting id). A
+// person without a name shows as "(no name)".
+func (h *Handlers) seriesPage(number int64, ms []models.Meeting, segs map[uint64][]models.Segment, ins map[uint64]models.RollInput, loc *time.Location) views.SeriesPage {
+	now, th := h.cfg.Now(), h.thresholds()
+	b := models.NewSeriesBuilder(number, ms, now, th)
+	for i, m := range ms {
+		b.AddRoll(i, models.BuildRoll(m, segs[m.ID], now, th, ins[m.ID]))
+	}
+	sr := b.Series()
 	k := clock{loc: loc}
 	p := views.SeriesPage{
-		Topic:     sr.Topic,
-		Instances: make([]views.SeriesInstance, len(ms)),
-		People:    make([]views.SeriesPerson, len(sr.People)),
+		Topic:       sr.Topic,
+		RosterURL:   rosterURL(number),
+		HasExpected: sr.HasExpected,
+		Instances:   make([]views.SeriesInstance, len(ms)),
+		People:      make([]views.SeriesPerson, len(sr.People)),
 	}
 	for i, m := range ms {
 		p.Instances[i] = views.SeriesInstance{
@@ -85,6 +97,8 @@ func (h *Handlers) seriesPage(number int64, ms []models.Meeting, segs map[uint64
 				cells[j] = views.SeriesCell{
 					Attended: true, Minutes: oneDecimal(c.Minutes()), Percent: oneDecimal(c.PercentRounded()), Present: c.Present,
 				}
+			} else {
+				cells[j].Absent = c.Absent
 			}
 		}
 		p.People[i] = views.SeriesPerson{

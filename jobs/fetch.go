@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"net/http"
+	"strings"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -133,7 +135,77 @@ func (w *FetchWorker) fetch(ctx context.Context, job *river.Job[FetchParticipant
 	for i, p := range res.Participants {
 		segs[i] = segmentFrom(p, w.cfg.DropNetworkIDs)
 	}
-	return w.save(ctx, job, m, string(res.Source), segs)
+	if err := w.save(ctx, job, m, string(res.Source), segs); err != nil {
+		return err
+	}
+	w.fetchRegistrants(ctx, m)
+	return nil
+}
+
+// RegistrantSource lists a meeting's or webinar's registrants:
+// *zoom.Client. A ParticipantSource that is one too has registrants
+// fetched with the participants.
+type RegistrantSource interface {
+	MeetingRegistrants(ctx context.Context, meetingID int64, opts zoom.RegistrantOptions) ([]zoom.Registrant, error)
+	WebinarRegistrants(ctx context.Context, webinarID int64, opts zoom.RegistrantOptions) ([]zoom.Registrant, error)
+}
+
+var _ RegistrantSource = (*zoom.Client)(nil)
+
+// fetchRegistrants stores the approved registrants of meeting m's number,
+// who count as expected at the instance. It runs after the participants
+// are stored and never fails their fetch: Zoom's refusal (a missing scope,
+// most often) is recorded with the meeting and shown on its page, and a
+// meeting without registration simply has none.
+func (w *FetchWorker) fetchRegistrants(ctx context.Context, m models.Meeting) {
+	rs, ok := w.src.(RegistrantSource)
+	if !ok || m.MeetingNumber <= 0 {
+		return
+	}
+	list := rs.MeetingRegistrants
+	if m.Webinar {
+		list = rs.WebinarRegistrants
+	}
+	got, err := list(ctx, m.MeetingNumber, zoom.RegistrantOptions{Status: "approved"})
+	var regs []models.Registrant
+	reason := ""
+	switch {
+	case err == nil:
+		regs = make([]models.Registrant, 0, len(got))
+		for _, r := range got {
+			if r.ID == "" || (r.Status != "" && r.Status != "approved") {
+				continue
+			}
+			name := strings.TrimSpace(strings.TrimSpace(r.FirstName) + " " + strings.TrimSpace(r.LastName))
+			regs = append(regs, models.Registrant{RegistrantID: r.ID, Email: r.Email, Name: name})
+		}
+	case noRegistration(err):
+		regs = []models.Registrant{} // nothing to expect
+	case errors.Is(err, zoom.ErrPermission):
+		scope := "meeting:read:list_registrants:admin"
+		if m.Webinar {
+			scope = "webinar:read:list_registrants:admin"
+		}
+		reason = "Zoom refused the registrants (needs the scope " + scope + "): " + err.Error()
+		w.log.Warn("registrants refused", "meeting_uuid", m.UUID, "error", err)
+	default:
+		reason = "registrants not fetched: " + err.Error()
+		w.log.Warn("registrants not fetched", "meeting_uuid", m.UUID, "error", err)
+	}
+	if err := w.store.ReplaceRegistrants(ctx, m.ID, regs, reason, w.cfg.Now()); err != nil {
+		w.log.Error("registrants not stored", "meeting_uuid", m.UUID, "error", err)
+	}
+}
+
+// noRegistration reports whether Zoom's answer means the meeting has no
+// registration (or no longer exists), rather than a refusal.
+func noRegistration(err error) bool {
+	var ae *zoom.APIError
+	if !errors.As(err, &ae) || errors.Is(err, zoom.ErrPermission) || errors.Is(err, zoom.ErrUnauthorized) {
+		return false
+	}
+	// 404 (3001): no such meeting; other 4xx: registration is not enabled.
+	return ae.Status >= 400 && ae.Status < 500 && ae.Status != http.StatusTooManyRequests
 }
 
 // save stores segs as meeting m's participants and completes job in the

@@ -94,8 +94,9 @@ type Totals struct {
 	// divisor of AveragePercent.
 	Instances int
 	// Attended is how many of them the person has a row in (waiting room
-	// only included); Present how many they were present at.
-	Attended, Present int
+	// only included); Present how many they were present at; Absent how
+	// many they were expected at and missed.
+	Attended, Present, Absent int
 	// Seconds is the attended time over all of them.
 	Seconds int64
 	// percentSum is the sum of the unrounded percentages.
@@ -134,6 +135,9 @@ type Series struct {
 	Instances []Meeting
 	// People are the rows, by name (case-insensitive), then key.
 	People []SeriesPerson
+	// HasExpected is whether anyone was expected at any instance (a
+	// roster or registrants): only then are absences marked.
+	HasExpected bool
 }
 
 // SeriesPerson is one row of the series matrix.
@@ -152,6 +156,8 @@ type SeriesPerson struct {
 type SeriesCell struct {
 	// Attended is whether the person has a row in the instance.
 	Attended bool
+	// Absent is whether the person was expected there and matched nobody.
+	Absent bool
 	// Seconds and Percent (unrounded) are the attended time and share.
 	Seconds int64
 	Percent float64
@@ -174,6 +180,8 @@ type SeriesBuilder struct {
 	now       time.Time
 	th        Thresholds
 	rows      map[string]*SeriesPerson
+	// hasExpected: some instance's roll had expected people.
+	hasExpected bool
 }
 
 // NewSeriesBuilder starts the matrix of the instances of series number (in
@@ -187,27 +195,49 @@ func NewSeriesBuilder(number int64, instances []Meeting, now time.Time, th Thres
 // given to NewSeriesBuilder) from its segments and fills its column. Each
 // instance is added once.
 func (b *SeriesBuilder) Add(i int, segs []Segment) {
-	for _, a := range MeetingAttendance(b.instances[i], segs, b.now, b.th) {
-		r := b.rows[a.Key]
-		if r == nil {
-			r = &SeriesPerson{Key: a.Key, Cells: make([]SeriesCell, len(b.instances))}
-			r.Totals.Instances = len(b.instances)
-			b.rows[a.Key] = r
-		}
-		if a.Name != "" {
-			r.Name = a.Name
-		}
-		if a.Email != "" {
-			r.Email = a.Email
-		}
+	b.AddRoll(i, BuildRoll(b.instances[i], segs, b.now, b.th, RollInput{}))
+}
+
+// AddRoll fills the column of instance i from its roll (BuildRoll at the
+// builder's now and thresholds): its attendees, and its absentees as
+// absent cells. Each instance is added once.
+func (b *SeriesBuilder) AddRoll(i int, roll Roll) {
+	b.hasExpected = b.hasExpected || roll.HasExpected
+	for j := range roll.People {
+		a := &roll.People[j].Attendance
+		r := b.row(a.Key, a.Name, a.Email)
 		r.Cells[i] = SeriesCell{Attended: true, Seconds: a.AttendedSeconds, Percent: a.Percent, Present: a.Present}
-		r.Totals.add(a)
+		r.Totals.add(*a)
 	}
+	for j := range roll.Absent {
+		a := &roll.Absent[j].Attendance
+		r := b.row(a.Key, a.Name, a.Email)
+		r.Cells[i] = SeriesCell{Absent: true}
+		r.Totals.Absent++
+	}
+}
+
+// row returns the row of key, made on first use, taking name and email
+// when they are not empty.
+func (b *SeriesBuilder) row(key, name, email string) *SeriesPerson {
+	r := b.rows[key]
+	if r == nil {
+		r = &SeriesPerson{Key: key, Cells: make([]SeriesCell, len(b.instances))}
+		r.Totals.Instances = len(b.instances)
+		b.rows[key] = r
+	}
+	if name != "" {
+		r.Name = name
+	}
+	if email != "" {
+		r.Email = email
+	}
+	return r
 }
 
 // Series returns the matrix of what was added.
 func (b *SeriesBuilder) Series() Series {
-	s := Series{Instances: b.instances, People: make([]SeriesPerson, 0, len(b.rows))}
+	s := Series{Instances: b.instances, People: make([]SeriesPerson, 0, len(b.rows)), HasExpected: b.hasExpected}
 	for _, m := range b.instances {
 		if m.Topic != "" {
 			s.Topic = m.Topic
@@ -243,6 +273,10 @@ type PersonHistory struct {
 	// Key is the person key. Name is the latest meeting's non-empty name,
 	// Email the latest non-empty one; either may be empty.
 	Key, Name, Email string
+	// Emails are the distinct lower-cased emails of the person's segments.
+	Emails []string
+	// RegistrantIDs are the distinct registrant ids of their segments.
+	RegistrantIDs []string
 	// Meetings are the meetings the person has a row in, in the order
 	// given to BuildPersonHistory.
 	Meetings []PersonAttendance
@@ -261,13 +295,32 @@ type PersonAttendance struct {
 // only that person's segments) at now under th. A meeting without a
 // segment of the person is skipped.
 func BuildPersonHistory(key string, pms []PersonMeeting, now time.Time, th Thresholds) PersonHistory {
+	return BuildLinkedPersonHistory(key, pms, now, th, PersonLinks{})
+}
+
+// BuildLinkedPersonHistory is BuildPersonHistory of the person key
+// resolves to under ids, pms holding the segments of every key linked to
+// them (Store.PersonMeetingsOfKeys of ids.Group(key)): one row a meeting,
+// their devices' time counted once.
+func BuildLinkedPersonHistory(key string, pms []PersonMeeting, now time.Time, th Thresholds, ids PersonLinks) PersonHistory {
+	key = ids.Resolve(key)
 	h := PersonHistory{Key: key}
 	for _, pm := range pms {
-		as := MeetingAttendance(pm.Meeting, pm.Segments, now, th)
-		if len(as) == 0 {
+		segs := ApplyLinks(pm.Segments, ids)
+		for i := range segs {
+			if v := lower(strings.TrimSpace(segs[i].Email)); v != "" && !slices.Contains(h.Emails, v) {
+				h.Emails = append(h.Emails, v)
+			}
+			if v := strings.TrimSpace(segs[i].RegistrantID); v != "" && !slices.Contains(h.RegistrantIDs, v) {
+				h.RegistrantIDs = append(h.RegistrantIDs, v)
+			}
+		}
+		as := MeetingAttendance(pm.Meeting, segs, now, th)
+		i := slices.IndexFunc(as, func(a Attendance) bool { return a.Key == key })
+		if i < 0 {
 			continue
 		}
-		a := as[0] // the segments are the one person's
+		a := as[i]
 		if h.Name == "" {
 			h.Name = a.Name
 		}

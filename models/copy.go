@@ -10,7 +10,8 @@ import (
 // copiedTables names rollcall's own tables in the order CopyInto copies them
 // (every table after the ones its rows refer to). The job queue's tables
 // are not among them.
-var copiedTables = []string{"users", "sessions", "meetings", "segments", "webhook_events", "coverage_runs", "participant_events", "identities", "api_tokens"}
+var copiedTables = []string{"users", "sessions", "meetings", "segments", "webhook_events", "coverage_runs", "participant_events", "identities", "api_tokens",
+	"roster_entries", "roster_uploads", "registrants", "registrant_fetches", "identity_links", "dismissed_suggestions"}
 
 // TableRows is how many rows one of rollcall's tables holds.
 type TableRows struct {
@@ -43,16 +44,24 @@ func (s *Store) CopyInto(ctx context.Context, dst *Store, progress func(table st
 		steps := []struct {
 			table string
 			copy  func() (int64, error)
+			// noSerial: the table's key is not a serial id (no sequence).
+			noSerial bool
 		}{
-			{"users", func() (int64, error) { return copyTable[User](ctx, s, tx, 1000) }},
-			{"sessions", func() (int64, error) { return copyTable[Session](ctx, s, tx, 1000) }},
-			{"meetings", func() (int64, error) { return copyTable[Meeting](ctx, s, tx, 1000) }},
-			{"segments", func() (int64, error) { return copyTable[Segment](ctx, s, tx, 2000) }},
-			{"webhook_events", func() (int64, error) { return copyTable[WebhookEvent](ctx, s, tx, 1000) }},
-			{"coverage_runs", func() (int64, error) { return copyTable[CoverageRun](ctx, s, tx, 1000) }},
-			{"participant_events", func() (int64, error) { return copyTable[ParticipantEvent](ctx, s, tx, 1000) }},
-			{"identities", func() (int64, error) { return copyTable[Identity](ctx, s, tx, 1000) }},
-			{"api_tokens", func() (int64, error) { return copyTable[APIToken](ctx, s, tx, 1000) }},
+			{"users", func() (int64, error) { return copyTable[User](ctx, s, tx, 1000) }, false},
+			{"sessions", func() (int64, error) { return copyTable[Session](ctx, s, tx, 1000) }, false},
+			{"meetings", func() (int64, error) { return copyTable[Meeting](ctx, s, tx, 1000) }, false},
+			{"segments", func() (int64, error) { return copyTable[Segment](ctx, s, tx, 2000) }, false},
+			{"webhook_events", func() (int64, error) { return copyTable[WebhookEvent](ctx, s, tx, 1000) }, false},
+			{"coverage_runs", func() (int64, error) { return copyTable[CoverageRun](ctx, s, tx, 1000) }, false},
+			{"participant_events", func() (int64, error) { return copyTable[ParticipantEvent](ctx, s, tx, 1000) }, false},
+			{"identities", func() (int64, error) { return copyTable[Identity](ctx, s, tx, 1000) }, false},
+			{"api_tokens", func() (int64, error) { return copyTable[APIToken](ctx, s, tx, 1000) }, false},
+			{"roster_entries", func() (int64, error) { return copyTable[RosterEntry](ctx, s, tx, 1000) }, false},
+			{"roster_uploads", func() (int64, error) { return copyKeyed[RosterUpload](ctx, s, tx, "meeting_number") }, true},
+			{"registrants", func() (int64, error) { return copyTable[Registrant](ctx, s, tx, 1000) }, false},
+			{"registrant_fetches", func() (int64, error) { return copyKeyed[RegistrantFetch](ctx, s, tx, "meeting_id") }, true},
+			{"identity_links", func() (int64, error) { return copyTable[IdentityLink](ctx, s, tx, 1000) }, false},
+			{"dismissed_suggestions", func() (int64, error) { return copyTable[DismissedSuggestion](ctx, s, tx, 1000) }, false},
 		}
 		for _, st := range steps {
 			n, err := st.copy()
@@ -62,7 +71,7 @@ func (s *Store) CopyInto(ctx context.Context, dst *Store, progress func(table st
 			if err != nil {
 				return fmt.Errorf("models: copy %s: %w", st.table, err)
 			}
-			if tx.dialect == DialectPostgres {
+			if tx.dialect == DialectPostgres && !st.noSerial {
 				err = tx.db.Exec(fmt.Sprintf(`SELECT setval(pg_get_serial_sequence('%s', 'id'), COALESCE((SELECT MAX(id) FROM %s), 0) + 1, false)`,
 					st.table, st.table)).Error
 				if err != nil {
@@ -90,6 +99,25 @@ func copyTable[T any](ctx context.Context, src *Store, tx *Tx, size int) (int64,
 		return nil
 	})
 	return total, res.Error
+}
+
+// copyKeyed copies every row of T, a table keyed by column key rather
+// than a serial id, from src into tx in batches of 1,000.
+func copyKeyed[T any](ctx context.Context, src *Store, tx *Tx, key string) (int64, error) {
+	var total int64
+	for offset := 0; ; offset += 1000 {
+		var batch []T
+		if err := src.db.WithContext(ctx).Order(key).Offset(offset).Limit(1000).Find(&batch).Error; err != nil {
+			return total, err
+		}
+		if len(batch) == 0 {
+			return total, nil
+		}
+		if err := tx.db.Create(&batch).Error; err != nil {
+			return total, err
+		}
+		total += int64(len(batch))
+	}
 }
 
 // UnfetchedMeetings returns every meeting whose participants are not

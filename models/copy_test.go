@@ -51,6 +51,12 @@ func TestCopyIntoKeepsIdsAndCounts(t *testing.T) {
 		})
 	}))
 
+	require.NoError(t, src.ReplaceRoster(ctx, 42, []RosterEntry{{Line: 2, Email: "a@example.com"}, {Line: 3, Name: "Bo"}},
+		RosterUpload{UploadedBy: "boss@example.com", UploadedAt: end}))
+	require.NoError(t, src.ReplaceRegistrants(ctx, fetched.ID, []Registrant{{RegistrantID: "r1", Email: "a@example.com"}}, "", end))
+	require.NoError(t, src.Link(ctx, "n:bo", "l:bo", "boss@example.com", end))
+	require.NoError(t, src.Dismiss(ctx, "n:x", "n:y", "boss@example.com", end))
+
 	dst := openStoreTest(t)
 	var progress []TableRows
 	require.NoError(t, src.CopyInto(ctx, dst, func(table string, n int64) {
@@ -63,7 +69,8 @@ func TestCopyIntoKeepsIdsAndCounts(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, want, got)
 	assert.Equal(t, []TableRows{{"users", 1}, {"sessions", 1}, {"meetings", 5}, {"segments", 10}, {"webhook_events", 3},
-		{"coverage_runs", 1}, {"participant_events", 2}, {"identities", 1}, {"api_tokens", 1}}, got)
+		{"coverage_runs", 1}, {"participant_events", 2}, {"identities", 1}, {"api_tokens", 1}, {"roster_entries", 2}, {"roster_uploads", 1}, {"registrants", 1},
+		{"registrant_fetches", 1}, {"identity_links", 1}, {"dismissed_suggestions", 1}}, got)
 	owner, _, err := dst.TokenUser(ctx, secret, time.Now())
 	require.NoError(t, err, "a copied token still works")
 	assert.Equal(t, u.Email, owner.Email)

@@ -20,7 +20,7 @@ import (
 // allModels lists every table rollcall owns, in dependency order: the
 // newest schema is the one AutoMigrate derives from them.
 func allModels() []any {
-	return []any{&Meeting{}, &Segment{}, &WebhookEvent{}, &User{}, &Session{}, &CoverageRun{}, &ParticipantEvent{}, &WebhookEndpoint{}, &WebhookDelivery{}, &Identity{}, &SSOState{}, &APIToken{}}
+	return []any{&Meeting{}, &Segment{}, &WebhookEvent{}, &User{}, &Session{}, &CoverageRun{}, &ParticipantEvent{}, &WebhookEndpoint{}, &WebhookDelivery{}, &Identity{}, &SSOState{}, &APIToken{}, &RosterEntry{}, &RosterUpload{}, &Registrant{}, &RegistrantFetch{}, &IdentityLink{}, &DismissedSuggestion{}}
 }
 
 // autoMigrate makes s's schema with GORM's AutoMigrate of the models and,
@@ -217,7 +217,7 @@ func TestMigrationsMatchModels(t *testing.T) {
 	want := schemaOf(t, auto)
 	assert.Equal(t, want, schemaOf(t, migrated),
 		"the newest migrations of %s must make the schema AutoMigrate derives from the models", migrated.dialect)
-	assert.Equal(t, []string{"api_tokens", "coverage_runs", "identities", "meetings", "participant_events", "segments", "sessions", "sso_states", "users", "webhook_deliveries", "webhook_endpoints", "webhook_events"}, tables(t, migrated))
+	assert.Equal(t, []string{"api_tokens", "coverage_runs", "dismissed_suggestions", "identities", "identity_links", "meetings", "participant_events", "registrant_fetches", "registrants", "roster_entries", "roster_uploads", "segments", "sessions", "sso_states", "users", "webhook_deliveries", "webhook_endpoints", "webhook_events"}, tables(t, migrated))
 	if migrated.dialect == DialectPostgres {
 		for _, ix := range searchIndexes {
 			assert.Contains(t, want, "index: meetings|"+ix+"|CREATE INDEX "+ix+" ON public.meetings USING gin ("+
@@ -370,6 +370,15 @@ func fillEveryTable(t *testing.T, s *Store) {
 		require.NoError(t, err)
 		require.NoError(t, s.CreateSSOState(ctx, "state-1", SSOState{Provider: ProviderOIDC, Nonce: "n", Verifier: "v",
 			Next: "/meetings", ExpiresAt: time.Now().Add(time.Hour)}, time.Now()))
+	}
+	if ok, err := s.hasTable(ctx, "roster_entries"); assert.NoError(t, err) && ok { // version 5
+		require.NoError(t, s.ReplaceRoster(ctx, 81234567890, []RosterEntry{{Line: 2, Email: "ann@example.com", Name: "Ann",
+			ExternalID: "S-1", Group: "A"}}, RosterUpload{UploadedBy: "admin@example.com", UploadedAt: end, Refusals: "line 3: no email and no name"}))
+		kept, err := s.MeetingByUUID(ctx, "kept==")
+		require.NoError(t, err)
+		require.NoError(t, s.ReplaceRegistrants(ctx, kept.ID, []Registrant{{RegistrantID: "r1", Email: "Ann@example.com", Name: "Ann"}}, "", end))
+		require.NoError(t, s.Link(ctx, "n:guest", "e:ann@example.com", "admin@example.com", end))
+		require.NoError(t, s.Dismiss(ctx, "n:guest", "u:pui1", "admin@example.com", end))
 	}
 	for _, table := range tables(t, s) {
 		var n int64

@@ -269,9 +269,18 @@ type PersonMeeting struct {
 // the person key key, newest first, each with that person's segments. It
 // returns ErrNotFound when the key appears nowhere.
 func (s *Store) PersonMeetings(ctx context.Context, key string, limit int) ([]PersonMeeting, error) {
+	return s.PersonMeetingsOfKeys(ctx, []string{key}, limit)
+}
+
+// PersonMeetingsOfKeys is PersonMeetings of a person known by several keys
+// (an identity link's group): the meetings where any of keys has a
+// segment, with the segments of all of them. key in its errors is the
+// first of keys.
+func (s *Store) PersonMeetingsOfKeys(ctx context.Context, keys []string, limit int) ([]PersonMeeting, error) {
+	key := keys[0]
 	var ids []uint64
 	err := s.db.WithContext(ctx).Model(&Segment{}).
-		Where("person_key = ?", key).Distinct().Pluck("meeting_id", &ids).Error
+		Where("person_key IN ?", keys).Distinct().Pluck("meeting_id", &ids).Error
 	if err != nil {
 		return nil, fmt.Errorf("models: meetings of person %q: %w", key, err)
 	}
@@ -302,8 +311,8 @@ func (s *Store) PersonMeetings(ctx context.Context, key string, limit int) ([]Pe
 	var segs []Segment
 	for chunk := range slices.Chunk(keep, 500) {
 		part, err := s.querySegments(ctx, allSegmentColumns, fmt.Sprintf("segments of person %q", key),
-			"FROM segments WHERE person_key = ? AND meeting_id IN ? ORDER BY meeting_id, seq",
-			key, chunk)
+			"FROM segments WHERE person_key IN ? AND meeting_id IN ? ORDER BY meeting_id, seq",
+			keys, chunk)
 		if err != nil {
 			return nil, err
 		}

@@ -96,6 +96,8 @@ type MeetingPage struct {
 	// InNow, Waiting and Left sort a live meeting's people: in the meeting
 	// now, in the waiting room now, and gone. nil unless Live.
 	InNow, Waiting, Left []LiveRow
+	// Roll is who was expected: absentees and suggestions.
+	Roll Roll
 }
 
 // LiveRow is one person of a live meeting and their time so far (in the
@@ -129,6 +131,11 @@ type PersonRow struct {
 	Inline      bool
 	Segments    []SegmentRow
 	SessionsURL string
+	// Expected and Reason: the person was expected (roster, registered).
+	Expected bool
+	Reason   string
+	// Linked are the other person keys merged into this row.
+	Linked []string
 }
 
 // MeetingPersonPage is one person's sessions in one meeting.
@@ -158,6 +165,9 @@ type SeriesPage struct {
 	Instances []SeriesInstance
 	People    []SeriesPerson
 	Truncated bool
+	// RosterURL is the series' roster page; HasExpected marks absences.
+	RosterURL   string
+	HasExpected bool
 }
 
 // SeriesInstance is one column of the series matrix.
@@ -181,6 +191,7 @@ type SeriesPerson struct {
 // SeriesCell is a person's attendance at one instance.
 type SeriesCell struct {
 	Attended bool // listed in the instance at all
+	Absent   bool // expected there and matched nobody
 	Minutes  string
 	Percent  string
 	Present  bool
@@ -193,6 +204,7 @@ type PersonPage struct {
 	Rows             []PersonMeetingRow
 	TotalMinutes     string
 	PresentCount     int
+	Identity         Identity
 }
 
 // PersonMeetingRow is the person's attendance at one meeting.

@@ -231,3 +231,79 @@ func screenshotDir(t *testing.T) string {
 	require.NoError(t, os.MkdirAll(dir, 0o755))
 	return dir
 }
+
+// TestBrowserConfirmASuggestionMergesTheRow opens the demo's weekly
+// meeting, which has a roster, in chromium as an admin: the absentees are
+// listed with their reasons, a registrant on no roster is matched by her
+// registrant id, and the guest whose name alone matches a roster entry is
+// a suggestion. Confirming it merges the guest's row with the roster's
+// entry: one row, expected, and one absentee fewer.
+func TestBrowserConfirmASuggestionMergesTheRow(t *testing.T) {
+	ctx := newBrowser(t)
+	fake := zoomtest.NewServer()
+	defer fake.Close()
+	a := apptest.Start(t, fake, map[string]string{
+		"ROLLCALL_ADMIN_EMAIL":    "manager@example.com",
+		"ROLLCALL_ADMIN_PASSWORD": "browser test password",
+	})
+	db := a.Store()
+	now := time.Now()
+	weekly := demoMeetings(now)[:demoSeriesSize]
+	latest := weekly[0]
+	fake.AddMeeting(latest)
+	addNoShowRegistrant(fake)
+	require.NoError(t, setDemoRoster(context.Background(), db, weekly, now))
+	require.Equal(t, http.StatusOK, a.PostEnded(t, latest))
+	id := apptest.WaitFetched(t, db, latest.UUID, 30*time.Second).ID
+	require.Eventually(t, func() bool { // registrants come right after the participants
+		_, err := db.RegistrantFetchOf(context.Background(), id)
+		return err == nil
+	}, 30*time.Second, 50*time.Millisecond)
+	meeting := a.URL + "/meetings/" + strconv.FormatUint(id, 10)
+
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Navigate(meeting),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="login-form"]`)),
+		chromedp.SendKeys(chromedp.CSS(`[data-testid="login-email"]`), "manager@example.com"),
+		chromedp.SendKeys(chromedp.CSS(`[data-testid="login-password"]`), "browser test password"),
+	))
+	_, err := chromedp.RunResponse(ctx, chromedp.Click(chromedp.CSS(`[data-testid="login-submit"]`)))
+	require.NoError(t, err)
+	require.NoError(t, chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS(`[data-testid="absent-table"]`))))
+
+	eval := func(js string) string {
+		t.Helper()
+		v, err := chromedp.Run(ctx, chromedp.Evaluate[string](js))
+		require.NoError(t, err, js)
+		return v
+	}
+	absentNames := func() string {
+		return eval(`[...document.querySelectorAll('[data-testid="absent-name"]')].map(e => e.innerText).join("|")`)
+	}
+	count := func(sel string) string {
+		return eval(`String(document.querySelectorAll('` + sel + `').length)`)
+	}
+	before := absentNames()
+	for _, name := range []string{"Nadia Petrova", "Priya Raman", "Sam Okafor", "Tom Becker"} {
+		assert.Contains(t, before, name)
+	}
+	assert.Contains(t, eval(`document.body.innerText`), "registered", "Nadia's reason")
+	assert.Equal(t, "1", count(`[data-key="r:demo-registrant-rita"] [data-testid="expected"]`), "Rita matched by her registrant id alone")
+	assert.Equal(t, "1", count(`[data-testid="person"][data-key="n:sam okafor"]`), "the guest has a row of her own")
+	assert.Equal(t, "0", count(`[data-testid="person"][data-key="n:sam okafor"] [data-testid="expected"]`), "a name alone is no match")
+
+	_, err = chromedp.RunResponse(ctx, chromedp.Click(chromedp.CSS(`[data-testid="suggestion"][data-from="n:sam okafor"] [data-testid="confirm"]`)))
+	require.NoError(t, err)
+	loc, err := chromedp.Run(ctx, chromedp.Location())
+	require.NoError(t, err)
+	assert.Equal(t, meeting, loc, "the form returns to the meeting")
+	require.NoError(t, chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS(`[data-testid="people-table"]`))))
+
+	after := absentNames()
+	assert.NotContains(t, after, "Sam Okafor")
+	assert.Equal(t, len(strings.Split(before, "|"))-1, len(strings.Split(after, "|")), "one absentee fewer")
+	assert.Equal(t, "0", count(`[data-testid="person"][data-key="n:sam okafor"]`), "the guest's row is merged")
+	assert.Equal(t, "1", count(`[data-testid="person"][data-key="l:sam okafor"] [data-testid="expected"]`))
+	assert.Equal(t, "0", count(`[data-testid="suggestion"][data-from="n:sam okafor"]`))
+	assert.Contains(t, eval(`document.body.innerText`), "Linked: n:sam okafor is now l:sam okafor.")
+}

@@ -189,6 +189,11 @@ func serve(ctx context.Context, ln net.Listener, dbPath string, pw secret, geten
 	for _, m := range meetings {
 		fake.AddMeeting(m)
 	}
+	addNoShowRegistrant(fake)
+	if err := setDemoRoster(ctx, a.Store(), meetings[:demoSeriesSize], now); err != nil {
+		stopServe()
+		return errors.Join(err, <-served)
+	}
 	if err := postEndedWebhooks(ctx, url, fake.WebhookSecret, meetings); err != nil {
 		stopServe()
 		return errors.Join(err, <-served)
@@ -213,7 +218,10 @@ func serve(ctx context.Context, ln net.Listener, dbPath string, pw secret, geten
 Posted %d signed meeting.ended/webinar.ended webhooks; the queue is fetching their participants.
 %q is live: its participant events stream in until %s, then it ends.
 %q lost its meeting.ended webhook: the sweep at start brings it in (see /admin/coverage).
-`, url, demoEmail, shown, dbNote, fake.URL, len(meetings), live.Topic, live.End.Local().Format("15:04:05"), missed.Topic)
+"Weekly team sync" has a roster (%s/series/%d/roster): its pages list who was absent, and /admin/review
+  offers %q to confirm as the guest of that name.
+`, url, demoEmail, shown, dbNote, fake.URL, len(meetings), live.Topic, live.End.Local().Format("15:04:05"), missed.Topic,
+		url, demoSeriesNumber, demoGuestName)
 
 	progress := make(chan string, 1)
 	go func() { progress <- demoProgress(serveCtx, a.Store(), len(meetings)+1) }()
@@ -371,6 +379,9 @@ func demoMeetings(now time.Time) []zoomtest.Meeting {
 		})
 		m.ID, m.Type = demoSeriesNumber, 8
 		m.Participants = weekOf(m, mrand.New(mrand.NewPCG(uint64(k), 0xdead)))
+		if k == 0 {
+			addRosterGuests(&m)
+		}
 		ms = append(ms, m)
 	}
 

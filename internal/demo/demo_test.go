@@ -126,6 +126,17 @@ func TestDemoFillsThePages(t *testing.T) {
 
 	doc = apptest.GetDoc(t, c, d.URL+"/series/84120031337")
 	assert.Contains(t, doc.Text(), "12 instances")
+	assert.NotZero(t, doc.Find(`[data-absent="true"]`).Length(), "the roster's absentees are marked")
+
+	// The weekly series' roster, and the suggestion it leads to.
+	doc = apptest.GetDoc(t, c, d.URL+"/series/84120031337/roster")
+	roster, err := models.ParseRoster([]byte(demoRosterCSV(demoMeetings(time.Now())[:demoSeriesSize])))
+	require.NoError(t, err)
+	assert.Empty(t, roster.Refusals)
+	assert.Greater(t, len(roster.Entries), 3, "regulars, two absentees and a guest")
+	assert.Equal(t, len(roster.Entries), doc.Find(`[data-testid="roster-entry"]`).Length())
+	doc = apptest.GetDoc(t, c, d.URL+"/admin/review")
+	assert.Equal(t, 1, doc.Find(`[data-testid="suggestion"][data-from="n:sam okafor"][data-into="l:sam okafor"]`).Length())
 
 	// A meeting page renders.
 	apptest.GetDoc(t, c, d.URL+"/meetings/1")

@@ -55,6 +55,12 @@ func TestMigrateDataCopiesSQLiteToPostgres(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, src.RecordCoverageRun(ctx, &models.CoverageRun{Kind: models.ArrivedSweep, StartedAt: end, FinishedAt: end,
 		WindowFrom: end.Add(-72 * time.Hour), WindowTo: end, Found: 1, Queued: 1}))
+	// Who was expected, and who is who.
+	require.NoError(t, src.ReplaceRoster(ctx, 5, []models.RosterEntry{{Line: 2, Email: "ann@example.com", Group: "A"}, {Line: 3, Name: "Bo"}},
+		models.RosterUpload{UploadedBy: "boss@example.com", UploadedAt: end, Refusals: "line 4: no email and no name"}))
+	require.NoError(t, src.ReplaceRegistrants(ctx, swept.ID, []models.Registrant{{RegistrantID: "r1", Email: "ann@example.com"}}, "", end))
+	require.NoError(t, src.Link(ctx, "n:bo", "l:bo", "boss@example.com", end))
+	require.NoError(t, src.Dismiss(ctx, "n:x", "n:y", "boss@example.com", end))
 	src.Close()
 
 	to := testdb.DSN(t)
@@ -89,6 +95,26 @@ func TestMigrateDataCopiesSQLiteToPostgres(t *testing.T) {
 	m, err := dst.MeetingByUUID(ctx, swept.UUID)
 	require.NoError(t, err)
 	assert.Equal(t, models.ArrivedSweep, m.ArrivedVia, "how it arrived survived the copy")
+
+	roster, err := dst.Roster(ctx, 5)
+	require.NoError(t, err)
+	assert.Len(t, roster, 2)
+	up, err := dst.LastRosterUpload(ctx, 5)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"line 4: no email and no name"}, up.RefusalLines())
+	assert.True(t, up.Replaced)
+	regs, err := dst.Registrants(ctx, []uint64{m.ID})
+	require.NoError(t, err)
+	assert.Len(t, regs[m.ID], 1)
+	_, err = dst.RegistrantFetchOf(ctx, m.ID)
+	assert.NoError(t, err)
+	ids, err := dst.PersonLinks(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, "l:bo", ids.Resolve("n:bo"))
+	dismissed, err := dst.Dismissed(ctx)
+	require.NoError(t, err)
+	assert.Len(t, dismissed, 1)
+	require.NoError(t, dst.Link(ctx, "n:new", "n:other", "boss@example.com", end), "the links' sequence moved on")
 
 	// A second run refuses to merge into a database that has data.
 	err = Run(ctx, []string{"--from", from, "--to", to}, io.Discard, nil)
