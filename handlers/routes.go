@@ -34,13 +34,13 @@ func (h *Handlers) Router() http.Handler {
 	// and no cross-origin form posts (CSRF).
 	ui := r.Group("", h.securityHeaders, h.sameOrigin, h.limitForms, h.loadUser)
 	ui.GET("/static/*filepath", h.serveStatic)
-	ui.GET("/", func(c *gin.Context) { c.Redirect(http.StatusSeeOther, homePath) })
 	ui.GET("/login", h.route(h.showLoginPage))
 	ui.POST("/login", h.route(h.login))
 	ui.POST("/logout", h.route(h.logout))
 
 	// Pages (signed in).
 	pages := ui.Group("", h.signedIn)
+	pages.GET("/", h.route(h.showHomePage))
 	pages.GET("/meetings", h.route(h.listMeetings))
 	pages.GET("/meetings/:id", h.route(h.showMeetingPage))
 	// CSV downloads (export_*.go); /series/:number.csv is served by

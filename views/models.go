@@ -264,3 +264,61 @@ type ErrorPage struct {
 func itoa(n int) string   { return strconv.Itoa(n) }
 func i64(n int64) string  { return strconv.FormatInt(n, 10) }
 func u64(n uint64) string { return strconv.FormatUint(n, 10) }
+
+// HomePage is a manager's morning: what is live, the last days at a
+// glance, the trend, the series falling and the people slipping.
+type HomePage struct {
+	Page
+	// Period names the days looked at ("Mon 23 Nov – Sun 29 Nov").
+	Period string
+	Live   []HomeMeeting
+	// Meetings, People, AvgPercent and Failed are the figures at a glance;
+	// each has the URL of the page that explains it.
+	Meetings, People               int
+	AvgPercent                     string
+	Failed                         int64
+	MeetingsURL, PeopleURL, AvgURL string
+	FailedURL                      string
+	Trend                          TrendChart
+	Days                           []HomeDay
+	Falling                        []HomeFalling
+	Slipping                       []HomeSlipping
+	Failures                       []HomeMeeting
+	Threshold                      string
+	SlippingRows                   int
+}
+
+// HomeMeeting is a meeting named on the home page.
+type HomeMeeting struct {
+	URL, Topic string
+	Start      Time
+	// Detail is a short fact (a live meeting's people so far, a failure's
+	// error).
+	Detail string
+}
+
+// HomeDay is one day of the trend, as text beside the chart.
+type HomeDay struct {
+	Label, URL string
+	Meetings   int
+	People     int
+	Percent    string // "—" when no meeting of the day has attendance
+}
+
+// HomeFalling is a series whose attendance fell.
+type HomeFalling struct {
+	Topic, URL                   string
+	Previous, Latest             string // percentages
+	PreviousURL, LatestURL       string
+	PreviousPeople, LatestPeople int
+	Fall                         string
+}
+
+// HomeSlipping is a person slipping in a series.
+type HomeSlipping struct {
+	Name, URL, Topic, SeriesURL string
+	// Recent are their last percentages, oldest first, each linked.
+	Recent        []Link
+	PresentBefore int
+	Spark         Sparkline
+}
