@@ -134,6 +134,9 @@ type Series struct {
 	Instances []Meeting
 	// People are the rows, by name (case-insensitive), then key.
 	People []SeriesPerson
+	// Totals has one entry per instance: its head count and average
+	// attendance (the trend of the series).
+	Totals []InstanceTotals
 }
 
 // SeriesPerson is one row of the series matrix.
@@ -174,20 +177,28 @@ type SeriesBuilder struct {
 	now       time.Time
 	th        Thresholds
 	rows      map[string]*SeriesPerson
+	totals    []InstanceTotals
 }
 
 // NewSeriesBuilder starts the matrix of the instances of series number (in
 // the order their columns should take), computing attendance at now under
 // th.
 func NewSeriesBuilder(number int64, instances []Meeting, now time.Time, th Thresholds) *SeriesBuilder {
-	return &SeriesBuilder{number: number, instances: instances, now: now, th: th, rows: map[string]*SeriesPerson{}}
+	totals := make([]InstanceTotals, len(instances))
+	for i, m := range instances {
+		totals[i].Meeting = m
+	}
+	return &SeriesBuilder{number: number, instances: instances, now: now, th: th, rows: map[string]*SeriesPerson{}, totals: totals}
 }
 
 // Add computes the attendance of instance i (an index into the instances
 // given to NewSeriesBuilder) from its segments and fills its column. Each
 // instance is added once.
 func (b *SeriesBuilder) Add(i int, segs []Segment) {
-	for _, a := range MeetingAttendance(b.instances[i], segs, b.now, b.th) {
+	as := MeetingAttendance(b.instances[i], segs, b.now, b.th)
+	sum := Summarize(as)
+	b.totals[i].People, b.totals[i].Present, b.totals[i].AveragePercent = sum.People, sum.Present, sum.AveragePercent
+	for _, a := range as {
 		r := b.rows[a.Key]
 		if r == nil {
 			r = &SeriesPerson{Key: a.Key, Cells: make([]SeriesCell, len(b.instances))}
@@ -207,7 +218,7 @@ func (b *SeriesBuilder) Add(i int, segs []Segment) {
 
 // Series returns the matrix of what was added.
 func (b *SeriesBuilder) Series() Series {
-	s := Series{Instances: b.instances, People: make([]SeriesPerson, 0, len(b.rows))}
+	s := Series{Instances: b.instances, People: make([]SeriesPerson, 0, len(b.rows)), Totals: b.totals}
 	for _, m := range b.instances {
 		if m.Topic != "" {
 			s.Topic = m.Topic

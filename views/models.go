@@ -144,6 +144,8 @@ type SeriesPage struct {
 	Instances []SeriesInstance
 	People    []SeriesPerson
 	Truncated bool
+	// Trend draws each instance's average attendance and head count.
+	Trend TrendChart
 }
 
 // SeriesInstance is one column of the series matrix.
@@ -162,6 +164,8 @@ type SeriesPerson struct {
 	PresentCount          int
 	AttendedCount         int
 	AvgPercent            string
+	// Spark draws the row's percentages, instance by instance.
+	Spark Sparkline
 }
 
 // SeriesCell is a person's attendance at one instance.
@@ -179,6 +183,10 @@ type PersonPage struct {
 	Rows             []PersonMeetingRow
 	TotalMinutes     string
 	PresentCount     int
+	// AvgPercent is the mean attendance over Rows; Spark draws the rows'
+	// percentages, oldest first.
+	AvgPercent string
+	Spark      Sparkline
 }
 
 // PersonMeetingRow is the person's attendance at one meeting.
