@@ -1,6 +1,7 @@
 package jobs
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -35,6 +36,7 @@ type FetchWorker struct {
 	src   ParticipantSource
 	cfg   Config
 	log   *slog.Logger
+	hosts *hostNames
 }
 
 // newFetchWorker builds the fetch worker; cfg must have its defaults, and a
@@ -43,7 +45,7 @@ func newFetchWorker(store *models.Store, src ParticipantSource, cfg Config, log 
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &FetchWorker{store: store, src: src, cfg: cfg, log: log}
+	return &FetchWorker{store: store, src: src, cfg: cfg, log: log, hosts: newHostNames(cfg.Now)}
 }
 
 // Timeout bounds one attempt.
@@ -96,6 +98,7 @@ func (w *FetchWorker) fetch(ctx context.Context, job *river.Job[FetchParticipant
 		}); err != nil {
 			return err
 		}
+		m.HostName, m.HostEmail = cmp.Or(m.HostName, rd.UserName), cmp.Or(m.HostEmail, rd.UserEmail)
 	}
 	if !m.Webinar && (m.Topic == "" || m.EndTime == nil || m.StartTime.IsZero() || m.HostEmail == "") {
 		pm, err := w.src.PastMeeting(ctx, m.UUID)
@@ -107,6 +110,7 @@ func (w *FetchWorker) fetch(ctx context.Context, job *river.Job[FetchParticipant
 			}); err != nil {
 				return err
 			}
+			m.HostName, m.HostEmail = cmp.Or(m.HostName, pm.UserName), cmp.Or(m.HostEmail, pm.UserEmail)
 		case m.StartTime.IsZero() || m.EndTime == nil:
 			// Without a window attendance cannot be computed: this matters.
 			return fmt.Errorf("meeting details: %w", err)
@@ -114,6 +118,9 @@ func (w *FetchWorker) fetch(ctx context.Context, job *river.Job[FetchParticipant
 			// Only cosmetic details were missing; the participants matter more.
 			w.log.Warn("past meeting details unavailable", "meeting_uuid", m.UUID, "error", err)
 		}
+	}
+	if err := w.nameHost(ctx, m); err != nil {
+		return err
 	}
 	list := w.src.Participants
 	if m.Webinar {
@@ -131,6 +138,22 @@ func (w *FetchWorker) fetch(ctx context.Context, job *river.Job[FetchParticipant
 		segs[i] = segmentFrom(p, w.cfg.DropNetworkIDs)
 	}
 	return w.save(ctx, job, m, string(res.Source), segs)
+}
+
+// nameHost stores the name and email of meeting m's host when m knows the
+// host only by ID (a webinar.ended says no more), from Zoom's user lookup
+// through w.hosts. The name is cosmetic: a failed lookup is logged and the
+// page keeps showing the ID.
+func (w *FetchWorker) nameHost(ctx context.Context, m models.Meeting) error {
+	if m.HostID == "" || m.HostName != "" || m.HostEmail != "" {
+		return nil
+	}
+	name, email, err := w.hosts.lookup(ctx, m.HostID, w.src.User)
+	if err != nil {
+		w.log.Warn("host lookup failed", "meeting_uuid", m.UUID, "error", err)
+		return nil
+	}
+	return w.store.FillMeetingDetails(ctx, m.ID, models.MeetingDetails{HostName: name, HostEmail: email})
 }
 
 // save stores segs as meeting m's participants and completes job in the
