@@ -77,6 +77,8 @@ type Handlers struct {
 	loginSlow          *slowdown     // pacing of an account past loginAccountSlowAfter
 	bulk               chan struct{} // slots for exports over many meetings
 	bulkWait           time.Duration // how long a bulk export waits for a slot
+	// attendance remembers fetched meetings' attendance for the home page.
+	attendance *models.AttendanceCache
 }
 
 // Sign-in limits. A window of loginWindow; an address may make
@@ -115,6 +117,7 @@ func New(store *models.Store, queue Queue, cfg Config, log *slog.Logger) *Handle
 	return &Handlers{
 		store: store, queue: queue, cfg: cfg, log: log,
 		metrics:            newMetrics(store, queue),
+		attendance:         models.NewAttendanceCache(homeCacheMeetings),
 		cop:                http.NewCrossOriginProtection(),
 		loginByAddress:     newThrottle(loginPerAddress, loginWindow, cfg.Now),
 		loginByAccountHere: newThrottle(loginPerAccountHere, loginWindow, cfg.Now),

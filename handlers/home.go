@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"cmp"
+	"context"
 	"math"
 	"net/http"
 	"net/url"
@@ -23,6 +24,10 @@ const (
 	homeSeriesInstance = 8
 	homeLiveLimit      = 20
 	homeFailureLimit   = 10
+	// homeCacheMeetings bounds the attendance the home page remembers
+	// (models.AttendanceCache): a few weeks of a large organisation's
+	// meetings, some megabytes.
+	homeCacheMeetings = 20_000
 )
 
 // showHomePage answers a manager's morning questions: what is live now, how
@@ -55,21 +60,8 @@ func (h *Handlers) showHomePage(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	ids := make([]uint64, 0, len(recent))
-	wanted := map[uint64]bool{}
-	for _, m := range recent {
-		wanted[m.ID] = true
-		ids = append(ids, m.ID)
-	}
-	for _, ms := range series {
-		for _, m := range ms {
-			if !wanted[m.ID] {
-				wanted[m.ID] = true
-				ids = append(ids, m.ID)
-			}
-		}
-	}
-	segs, err := h.store.AttendanceSegments(ctx, ids)
+	th := h.thresholds()
+	attendance, err := h.attendanceOf(ctx, recent, series, now, th)
 	if err != nil {
 		return err
 	}
@@ -85,9 +77,8 @@ func (h *Handlers) showHomePage(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	th := h.thresholds()
 	o := models.BuildOverview(models.OverviewInput{
-		Days: days, Recent: recent, Series: series, Segments: segs, Now: now, Thresholds: th,
+		Days: days, Recent: recent, Series: series, Attendance: attendance, Thresholds: th,
 	})
 	p := homePage(o, loc, c.Query("tz"), th)
 	p.Failed = counts[models.FetchFailed]
@@ -107,6 +98,51 @@ func (h *Handlers) showHomePage(c *gin.Context) error {
 	p.Page = h.frame(c, u, "Home", "home", loc.String())
 	render(c, http.StatusOK, views.Home(p))
 	return nil
+}
+
+// attendanceOf returns the attendance of every meeting of recent and
+// series, by meeting id: remembered ones from h.attendance, the others
+// computed from their segments (one query for all) and remembered when
+// final.
+func (h *Handlers) attendanceOf(ctx context.Context, recent []models.Meeting, series map[int64][]models.Meeting,
+	now time.Time, th models.Thresholds) (map[uint64][]models.Attendance, error) {
+	out := map[uint64][]models.Attendance{}
+	var missing []models.Meeting
+	consider := func(m models.Meeting) {
+		if _, done := out[m.ID]; done {
+			return
+		}
+		as, ok := h.attendance.Get(m)
+		out[m.ID] = as
+		if !ok {
+			missing = append(missing, m)
+		}
+	}
+	for _, m := range recent {
+		consider(m)
+	}
+	for _, ms := range series {
+		for _, m := range ms {
+			consider(m)
+		}
+	}
+	if len(missing) == 0 {
+		return out, nil
+	}
+	ids := make([]uint64, len(missing))
+	for i, m := range missing {
+		ids[i] = m.ID
+	}
+	segs, err := h.store.AttendanceSegments(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range missing {
+		as := models.MeetingAttendance(m, segs[m.ID], now, th)
+		h.attendance.Put(m, as)
+		out[m.ID] = as
+	}
+	return out, nil
 }
 
 // weekDays returns the boundaries of the homeDays days that end with today

@@ -29,11 +29,10 @@ type OverviewInput struct {
 	// Series holds, for each series that met within the days, its latest
 	// instances, oldest first (Store.LatestInstances).
 	Series map[int64][]Meeting
-	// Segments are the segments of every meeting above, by meeting id
-	// (Store.AttendanceSegments is enough).
-	Segments map[uint64][]Segment
-	// Now and Thresholds are those of ComputeAttendance.
-	Now        time.Time
+	// Attendance is the attendance of every meeting above, by meeting id
+	// (MeetingAttendance; the people's segments are not needed).
+	Attendance map[uint64][]Attendance
+	// Thresholds are those the attendance was computed under.
 	Thresholds Thresholds
 }
 
@@ -111,18 +110,9 @@ func (s Slipping) RecentPercent() float64 {
 	return sum / float64(max(len(s.Recent), 1))
 }
 
-// BuildOverview computes the overview of in. Each meeting's attendance is
-// computed once, however many answers use it.
+// BuildOverview computes the overview of in.
 func BuildOverview(in OverviewInput) Overview {
-	attendance := map[uint64][]Attendance{}
-	of := func(m Meeting) []Attendance {
-		as, ok := attendance[m.ID]
-		if !ok {
-			as = MeetingAttendance(m, in.Segments[m.ID], in.Now, in.Thresholds)
-			attendance[m.ID] = as
-		}
-		return as
-	}
+	of := func(m Meeting) []Attendance { return in.Attendance[m.ID] }
 	var o Overview
 	o.Days = make([]DayTotals, max(len(in.Days)-1, 0))
 	for i := range o.Days {
