@@ -39,7 +39,7 @@ func (e *pagesEnv) seedHomeBench(b *testing.B) int {
 	weekStart := e.now.Add(-6 * 24 * time.Hour).Truncate(24 * time.Hour)
 	for s := range homeBenchSeries {
 		for w := homeBenchWeeks - 1; w >= 0; w-- {
-			st := weekStart.Add(time.Duration(s%6)*24*time.Hour + time.Duration(8+s%9)*time.Hour).AddDate(0, 0, -7*w)
+			st := weekStart.Add(time.Duration(s%6)*24*time.Hour+time.Duration(8+s%9)*time.Hour).AddDate(0, 0, -7*w)
 			ms = append(ms, meeting{int64(80_000_000_000 + s), fmt.Sprintf("Team %d weekly", s), st, 15, s, w})
 		}
 	}
