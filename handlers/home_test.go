@@ -145,3 +145,39 @@ func TestHomePageLinksFailuresToTheQueueForAdmins(t *testing.T) {
 	assert.Equal(t, 1, doc.Find(`[data-testid=no-slipping]`).Length())
 	assert.Equal(t, 0, doc.Find(`[data-testid=home-trend] [data-testid=chart-dot]`).Length())
 }
+
+func TestSeriesLinkOnlyForASeriesOfTwoOrMore(t *testing.T) {
+	e := newPagesEnv(t)
+	standup, _ := e.seedHome(t)
+	_, _, doc := e.get(t, models.RoleViewer, meetingURL(standup[0].ID))
+	assert.Equal(t, seriesURL(homeSeriesNumber), doc.Find(`[data-testid=series-link]`).AttrOr("href", ""))
+
+	_, _, doc = e.get(t, models.RoleViewer, "/meetings")
+	rows := map[string]int{}
+	doc.Find(`[data-testid=meeting-row]`).Each(func(_ int, s *goquery.Selection) {
+		rows[text(s.Find(`[data-testid=meeting-link]`))] = s.Find(`[data-testid=series-link]`).Length()
+	})
+	assert.Equal(t, map[string]int{"Standup": 1, "Offsite": 0, "Old": 0, "Broken": 0}, rows)
+	offsite := doc.Find(`[data-testid=meeting-row]`).FilterFunction(func(_ int, s *goquery.Selection) bool {
+		return text(s.Find(`[data-testid=meeting-link]`)) == "Offsite"
+	}).AttrOr("data-id", "")
+	_, _, doc = e.get(t, models.RoleViewer, "/meetings/"+offsite)
+	assert.Equal(t, 0, doc.Find(`[data-testid=series-link]`).Length(), "a one-column matrix explains nothing")
+
+	_, _, doc = e.get(t, models.RoleViewer, seriesURL(homeSeriesNumber))
+	assert.Equal(t, "5 instances, 3 people.", text(doc.Find(`[data-testid=series-count]`)))
+	assert.Equal(t, 3, doc.Find(`[data-testid=series-person] [data-testid=sparkline]`).Length())
+	assert.Equal(t, 5, doc.Find(`[data-testid=series-trend] [data-testid=chart-dot]`).Length())
+	assert.Contains(t, text(doc.Find(`[data-testid=series-trend] desc`)), "average attendance 40.0 %, 0 present")
+}
+
+func TestPersonPageShowsFactsBeforeTheKey(t *testing.T) {
+	e := newPagesEnv(t)
+	e.seedHome(t)
+	_, _, doc := e.get(t, models.RoleViewer, personURL("e:zed@example.com"))
+	assert.Equal(t, 0, doc.Find(`dl.summary [data-testid=person-key]`).Length(), "the key is not a fact a manager reads first")
+	assert.Equal(t, "e:zed@example.com", text(doc.Find(`[data-testid=person-key]`)))
+	assert.Equal(t, "58.0 %", text(doc.Find(`[data-testid=person-avg]`)), "(100+100+30+30+30)/5")
+	label := doc.Find(`[data-testid=person-trend] [data-testid=sparkline]`).AttrOr("aria-label", "")
+	assert.Equal(t, "Attendance of Zed per meeting, oldest first: 100 %, 100 %, 30 %, 30 %, 30 %", label)
+}

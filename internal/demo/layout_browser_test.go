@@ -101,7 +101,8 @@ func TestBrowserPagesFitPhoneAndDesktop(t *testing.T) {
 	for _, m := range series {
 		apptest.WaitFetched(t, db, m.UUID, 60*time.Second)
 	}
-	apptest.WaitFetched(t, db, webinar.UUID, 60*time.Second)
+	named := apptest.WaitFetched(t, db, webinar.UUID, 60*time.Second)
+	assert.Equal(t, webinar.HostName, named.HostName, "webinar.ended names its host by ID only; Zoom's user lookup names them")
 	stored, err := db.MeetingByUUID(context.Background(), latest.UUID)
 	require.NoError(t, err)
 	segs, err := db.SegmentsForPage(context.Background(), stored.ID)
