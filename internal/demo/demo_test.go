@@ -127,6 +127,12 @@ func TestDemoFillsThePages(t *testing.T) {
 	doc = apptest.GetDoc(t, c, d.URL+"/series/84120031337")
 	assert.Contains(t, doc.Text(), "12 instances")
 
+	// The home page: the weekly sync fell, and two regulars are slipping.
+	doc = apptest.GetDoc(t, c, d.URL+"/")
+	assert.Contains(t, doc.Find(`[data-testid="falling-series"]`).Text(), "Weekly team sync")
+	assert.Equal(t, 2, doc.Find(`[data-testid="slipping-person"]`).Length())
+	assert.Equal(t, 1, doc.Find(`[data-testid="home-live-meeting"]`).Length(), "the live meeting is named")
+
 	// A meeting page renders.
 	apptest.GetDoc(t, c, d.URL+"/meetings/1")
 
