@@ -78,7 +78,7 @@ func (h *Handlers) showHomePage(c *gin.Context) error {
 		return err
 	}
 	o := models.BuildOverview(models.OverviewInput{
-		Days: days, Recent: recent, Series: series, Attendance: attendance, Thresholds: th,
+		Days: days, Recent: recent, Series: series, Attendance: attendance,
 	})
 	p := homePage(o, loc, c.Query("tz"), th)
 	p.Failed = counts[models.FetchFailed]

@@ -158,16 +158,16 @@ func BenchmarkHomePage(b *testing.B) {
 		if err != nil || len(segs) != len(ids) {
 			b.Fatal(err, len(segs), len(ids))
 		}
-		in := models.OverviewInput{Days: days, Recent: recent, Series: series, Thresholds: models.DefaultThresholds(),
-			Attendance: map[uint64][]models.Attendance{}}
+		in := models.OverviewInput{Days: days, Recent: recent, Series: series, Attendance: map[uint64][]models.Attendance{}}
+		th := models.DefaultThresholds()
 		if compute {
 			for _, ms := range series {
 				for _, m := range ms {
-					in.Attendance[m.ID] = models.MeetingAttendance(m, segs[m.ID], e.now, in.Thresholds)
+					in.Attendance[m.ID] = models.MeetingAttendance(m, segs[m.ID], e.now, th)
 				}
 			}
 			for _, m := range recent {
-				in.Attendance[m.ID] = models.MeetingAttendance(m, segs[m.ID], e.now, in.Thresholds)
+				in.Attendance[m.ID] = models.MeetingAttendance(m, segs[m.ID], e.now, th)
 			}
 		}
 		return in

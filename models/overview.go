@@ -32,8 +32,6 @@ type OverviewInput struct {
 	// Attendance is the attendance of every meeting above, by meeting id
 	// (MeetingAttendance; the people's segments are not needed).
 	Attendance map[uint64][]Attendance
-	// Thresholds are those the attendance was computed under.
-	Thresholds Thresholds
 }
 
 // Overview answers a manager's questions about the last days.
@@ -162,7 +160,7 @@ func BuildOverview(in OverviewInput) Overview {
 		if c, ok := seriesChange(n, ms, of); ok {
 			o.Falling = append(o.Falling, c)
 		}
-		o.Slipping = append(o.Slipping, slipping(n, ms, of, in.Thresholds)...)
+		o.Slipping = append(o.Slipping, slipping(n, ms, of)...)
 	}
 	slices.SortStableFunc(o.Falling, func(a, b SeriesChange) int { return cmp.Compare(b.Fall(), a.Fall()) })
 	o.Falling = o.Falling[:min(len(o.Falling), OverviewFalling)]
@@ -219,7 +217,7 @@ func seriesChange(n int64, ms []Meeting, of func(Meeting) []Attendance) (SeriesC
 // been present at an earlier one. Only rows count: an instance a person
 // did not come to is not one of "their" meetings (without a roster nobody
 // knows they were expected).
-func slipping(n int64, ms []Meeting, of func(Meeting) []Attendance, th Thresholds) []Slipping {
+func slipping(n int64, ms []Meeting, of func(Meeting) []Attendance) []Slipping {
 	rows := map[string][]PersonAttendance{}
 	for _, m := range ms {
 		for _, a := range of(m) {
