@@ -148,8 +148,7 @@ func routeExpectations() map[string]expectation {
 		"GET /metrics": {paths: []string{"/metrics"}, anon: ok200, viewer: ok200, admin: ok200},
 		// Browser plumbing: open.
 		"GET /static/*filepath": {paths: []string{"/static/app.css", "/static/icon.svg"}, anon: ok200, viewer: ok200, admin: ok200},
-		"GET /":                 {paths: []string{"/"}, anon: want{303, "/meetings"}, viewer: want{303, "/meetings"}, admin: want{303, "/meetings"}},
-		"GET /login":            {paths: []string{"/login"}, anon: ok200, viewer: want{303, "/meetings"}, admin: want{303, "/meetings"}},
+		"GET /login":            {paths: []string{"/login"}, anon: ok200, viewer: want{303, "/"}, admin: want{303, "/"}},
 		// An empty sign-in form is a failed sign-in for anyone.
 		"POST /login": {paths: []string{"/login"}, form: url.Values{"email": {""}, "password": {""}},
 			anon: unauth, viewer: unauth, admin: unauth},
@@ -162,6 +161,7 @@ func routeExpectations() map[string]expectation {
 			anon: badRequest, viewer: badRequest, admin: badRequest},
 		"POST /logout": {paths: []string{"/logout"}, anon: loginPage, viewer: loginPage, admin: loginPage},
 		// Pages: signed in.
+		"GET /":               page("/", "/?tz=Asia/Tokyo"),
 		"GET /meetings":       page("/meetings", "/meetings?q=x"),
 		"GET /meetings/:id":   page("/meetings/{id}"),
 		"GET /series/:number": page("/series/{number}"),

@@ -106,7 +106,7 @@ func (h *Handlers) sameOrigin(c *gin.Context) {
 }
 
 // homePath is where a sign-in goes when next is missing or refused.
-const homePath = "/meetings"
+const homePath = "/"
 
 // safeNext returns next as a clean same-origin path, else homePath: the
 // login form must not become an open redirect. next is what the login

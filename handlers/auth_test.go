@@ -136,7 +136,7 @@ func TestLoginRefusesOpenRedirects(t *testing.T) {
 		jar, _ := cookiejar.New(nil)
 		c := &http.Client{Jar: jar, CheckRedirect: noRedirect}
 		res := e.login(t, c, email, password, next)
-		assert.Equal(t, "/meetings", res.Header.Get("Location"), next)
+		assert.Equal(t, "/", res.Header.Get("Location"), next)
 	}
 }
 

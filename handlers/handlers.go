@@ -86,6 +86,8 @@ type Handlers struct {
 	oidc               *oidcClient   // nil: no OpenID Connect provider
 	bulk               chan struct{} // slots for exports over many meetings
 	bulkWait           time.Duration // how long a bulk export waits for a slot
+	// attendance remembers fetched meetings' attendance for the home page.
+	attendance *models.AttendanceCache
 }
 
 // Sign-in limits. A window of loginWindow; an address may make
@@ -124,6 +126,7 @@ func New(store *models.Store, queue Queue, cfg Config, log *slog.Logger) *Handle
 	h := &Handlers{
 		store: store, queue: queue, cfg: cfg, log: log,
 		metrics:            newMetrics(store, queue),
+		attendance:         models.NewAttendanceCache(homeCacheMeetings),
 		cop:                http.NewCrossOriginProtection(),
 		loginByAddress:     newThrottle(loginPerAddress, loginWindow, cfg.Now),
 		loginByAccountHere: newThrottle(loginPerAccountHere, loginWindow, cfg.Now),

@@ -66,6 +66,14 @@ func (h *Handlers) listMeetings(c *gin.Context) error {
 		}
 	}
 
+	numbers := make([]int64, len(page.Meetings))
+	for i, m := range page.Meetings {
+		numbers[i] = m.MeetingNumber
+	}
+	sizes, err := h.store.SeriesSizes(c.Request.Context(), numbers)
+	if err != nil {
+		return err
+	}
 	k := clock{loc: loc}
 	p := views.MeetingsPage{
 		Page: h.frame(c, u, "Meetings", "meetings", loc.String()),
@@ -76,7 +84,7 @@ func (h *Handlers) listMeetings(c *gin.Context) error {
 		p.Rows[i] = views.MeetingRow{
 			ID: m.ID, URL: meetingURL(m.ID), Topic: m.Topic, Host: hostLabel(m),
 			Start: k.list(m.StartTime), Length: meetingLength(m), People: m.People,
-			Status: m.FetchStatus, LastError: statusReason(m), SeriesURL: seriesURL(m.MeetingNumber),
+			Status: m.FetchStatus, LastError: statusReason(m), SeriesURL: seriesLink(m.MeetingNumber, sizes),
 		}
 	}
 	// Links keep the filter and the zone, and replace the cursor.
@@ -133,6 +141,16 @@ func hostLabel(m models.Meeting) string {
 		return m.HostEmail
 	}
 	return m.HostID
+}
+
+// seriesLink returns the series page of meeting number n when the series
+// has more than one instance (sizes as Store.SeriesSizes gives them), else
+// "": a one-column matrix explains nothing.
+func seriesLink(n int64, sizes map[int64]int) string {
+	if sizes[n] < 2 {
+		return ""
+	}
+	return seriesURL(n)
 }
 
 // statusReason is the error worth showing beside a fetch status.
@@ -224,6 +242,11 @@ func (h *Handlers) showMeetingPage(c *gin.Context) error {
 		return err
 	}
 	p := h.meetingPage(m, roll, loc, sortKey, dir, c.Query("tz"))
+	sizes, err := h.store.SeriesSizes(ctx, []int64{m.MeetingNumber})
+	if err != nil {
+		return err
+	}
+	p.SeriesURL = seriesLink(m.MeetingNumber, sizes)
 	p.Page = h.frame(c, u, m.Topic, "meetings", loc.String())
 	p.Roll.CanReview = u.IsAdmin()
 	if f, err := h.store.RegistrantFetchOf(ctx, m.ID); err == nil {

@@ -41,6 +41,8 @@ type pagesEnv struct {
 	// (benchmarks).
 	handler http.Handler
 	now     time.Time
+	// h is the handlers behind srv and handler.
+	h *Handlers
 }
 
 // testRoleHeader names the role a test request is made as. Only the test
@@ -67,6 +69,7 @@ func newPagesEnv(tb testing.TB) *pagesEnv {
 		Now:           func() time.Time { return e.now },
 		Timezone:      berlin,
 	}, nil)
+	e.h = h
 	router := h.Router()
 	// Real users with real sessions: a test request names its role in a
 	// header and the test server turns it into that user's session cookie.

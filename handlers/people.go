@@ -56,7 +56,9 @@ func (h *Handlers) showPersonPage(c *gin.Context) error {
 		Key: key, Name: ph.Name, Email: ph.Email,
 		TotalMinutes: oneDecimal(ph.Totals.Minutes()), PresentCount: ph.Totals.Present,
 	}
-	for _, pa := range ph.Meetings {
+	spark := make([]views.SparkValue, len(ph.Meetings))
+	for i, pa := range ph.Meetings {
+		spark[len(spark)-1-i] = views.SparkValue{Percent: pa.Attendance.Percent, Attended: true} // oldest first
 		m, a := pa.Meeting, pa.Attendance
 		topic := topicLabel(m.Topic)
 		p.Rows = append(p.Rows, views.PersonMeetingRow{
@@ -70,6 +72,8 @@ func (h *Handlers) showPersonPage(c *gin.Context) error {
 	}
 	p.Identity = identityView(key, keys, links, missed, k, u.IsAdmin())
 	p.Identity.Notice, p.Identity.Problem = h.takeFlash(c)
+	p.AvgPercent = oneDecimal(tenth(ph.Totals.AveragePercent()))
+	p.Spark = views.NewSparkline("Attendance of "+p.Name+" per meeting", spark, h.thresholds().PresentPercent)
 	p.Page = h.frame(c, u, p.Name, "meetings", loc.String())
 	render(c, http.StatusOK, views.Person(p))
 	return nil

@@ -48,7 +48,6 @@ func (h *Handlers) Router() http.Handler {
 	// and no cross-origin form posts (CSRF).
 	ui := r.Group("", h.securityHeaders, h.sameOrigin, h.limitForms, h.loadUser)
 	ui.GET("/static/*filepath", h.serveStatic)
-	ui.GET("/", func(c *gin.Context) { c.Redirect(http.StatusSeeOther, homePath) })
 	ui.GET("/login", h.route(h.showLoginPage))
 	ui.POST("/login", h.route(h.login))
 	ui.POST("/logout", h.route(h.logout))
@@ -60,6 +59,7 @@ func (h *Handlers) Router() http.Handler {
 
 	// Pages (signed in).
 	pages := ui.Group("", h.signedIn)
+	pages.GET("/", h.route(h.showHomePage))
 	pages.GET("/meetings", h.route(h.listMeetings))
 	pages.GET("/meetings/:id", h.route(h.showMeetingPage))
 	pages.GET("/meetings/:id/people/*key", h.route(h.showMeetingPerson))

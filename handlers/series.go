@@ -81,18 +81,30 @@ func (h *Handlers) seriesPage(number int64, ms []models.Meeting, segs map[uint64
 		Instances:   make([]views.SeriesInstance, len(ms)),
 		People:      make([]views.SeriesPerson, len(sr.People)),
 	}
+	points := make([]views.ChartPoint, len(ms))
 	for i, m := range ms {
 		p.Instances[i] = views.SeriesInstance{
 			URL: meetingURL(m.ID), Start: k.full(m.StartTime), Short: m.StartTime.In(loc).Format("Jan 2"),
 		}
+		points[i] = instancePoint(sr.Totals[i], p.Instances[i])
 	}
+	// Absences: a series with a roster sets ShowAbsent and each point's
+	// Absent (expected people matched to nobody); the chart draws them
+	// stacked on the head count.
+	p.Trend = views.NewTrendChart(views.ChartInput{
+		ID: "series-trend", Title: "Attendance of " + sr.Topic + " per instance",
+		Desc:   "Average attendance of each instance (line) and the people who came (bars), oldest first.",
+		Points: points, Threshold: th.PresentPercent, ShowAbsent: sr.HasExpected,
+	})
 	for i, r := range sr.People {
 		name := r.Name
 		if name == "" {
 			name = "(no name)"
 		}
 		cells := make([]views.SeriesCell, len(r.Cells))
+		spark := make([]views.SparkValue, len(r.Cells))
 		for j, c := range r.Cells {
+			spark[j] = views.SparkValue{Percent: c.Percent, Attended: c.Attended}
 			if c.Attended {
 				cells[j] = views.SeriesCell{
 					Attended: true, Minutes: oneDecimal(c.Minutes()), Percent: oneDecimal(c.PercentRounded()), Present: c.Present,
@@ -107,7 +119,22 @@ func (h *Handlers) seriesPage(number int64, ms []models.Meeting, segs map[uint64
 			PresentCount:  r.Totals.Present,
 			AttendedCount: r.Totals.Attended,
 			AvgPercent:    oneDecimal(r.Totals.AveragePercent()),
+			Spark:         views.NewSparkline("Attendance of "+name+" per instance", spark, th.PresentPercent),
 		}
 	}
 	return p
+}
+
+// instancePoint is one instance of the series trend chart.
+func instancePoint(t models.InstanceTotals, in views.SeriesInstance) views.ChartPoint {
+	pt := views.ChartPoint{Label: in.Short, URL: in.URL, Count: t.People, HasPercent: t.People > 0, Percent: t.AveragePercent}
+	pt.Title = in.Start.Text + ": " + views.Count(t.People, "person", "people")
+	if t.People > 0 {
+		pt.Title += ", average attendance " + oneDecimal(tenth(t.AveragePercent)) + " %, " + strconv.Itoa(t.Present) + " present"
+	}
+	if t.Absent > 0 {
+		pt.Absent = t.Absent
+		pt.Title += ", " + strconv.Itoa(t.Absent) + " absent"
+	}
+	return pt
 }

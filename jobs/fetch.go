@@ -1,6 +1,7 @@
 package jobs
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -40,6 +41,7 @@ type FetchWorker struct {
 	// outbound announces stored participants to webhook endpoints
 	// (deliver.go); nil announces nothing.
 	outbound *Queue
+	hosts    *hostNames
 }
 
 // newFetchWorker builds the fetch worker; cfg must have its defaults, and a
@@ -48,7 +50,7 @@ func newFetchWorker(store *models.Store, src ParticipantSource, cfg Config, log 
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &FetchWorker{store: store, src: src, cfg: cfg, log: log}
+	return &FetchWorker{store: store, src: src, cfg: cfg, log: log, hosts: newHostNames(cfg.Now)}
 }
 
 // Timeout bounds one attempt.
@@ -101,6 +103,7 @@ func (w *FetchWorker) fetch(ctx context.Context, job *river.Job[FetchParticipant
 		}); err != nil {
 			return err
 		}
+		m.HostName, m.HostEmail = cmp.Or(m.HostName, rd.UserName), cmp.Or(m.HostEmail, rd.UserEmail)
 	}
 	if !m.Webinar && (m.Topic == "" || m.EndTime == nil || m.StartTime.IsZero() || m.HostEmail == "") {
 		pm, err := w.src.PastMeeting(ctx, m.UUID)
@@ -112,6 +115,7 @@ func (w *FetchWorker) fetch(ctx context.Context, job *river.Job[FetchParticipant
 			}); err != nil {
 				return err
 			}
+			m.HostName, m.HostEmail = cmp.Or(m.HostName, pm.UserName), cmp.Or(m.HostEmail, pm.UserEmail)
 		case m.StartTime.IsZero() || m.EndTime == nil:
 			// Without a window attendance cannot be computed: this matters.
 			return fmt.Errorf("meeting details: %w", err)
@@ -119,6 +123,9 @@ func (w *FetchWorker) fetch(ctx context.Context, job *river.Job[FetchParticipant
 			// Only cosmetic details were missing; the participants matter more.
 			w.log.Warn("past meeting details unavailable", "meeting_uuid", m.UUID, "error", err)
 		}
+	}
+	if err := w.nameHost(ctx, m); err != nil {
+		return err
 	}
 	list := w.src.Participants
 	if m.Webinar {
@@ -206,6 +213,22 @@ func noRegistration(err error) bool {
 	}
 	// 404 (3001): no such meeting; other 4xx: registration is not enabled.
 	return ae.Status >= 400 && ae.Status < 500 && ae.Status != http.StatusTooManyRequests
+}
+
+// nameHost stores the name and email of meeting m's host when m knows the
+// host only by ID (a webinar.ended says no more), from Zoom's user lookup
+// through w.hosts. The name is cosmetic: a failed lookup is logged and the
+// page keeps showing the ID.
+func (w *FetchWorker) nameHost(ctx context.Context, m models.Meeting) error {
+	if m.HostID == "" || m.HostName != "" || m.HostEmail != "" {
+		return nil
+	}
+	name, email, err := w.hosts.lookup(ctx, m.HostID, w.src.User)
+	if err != nil {
+		w.log.Warn("host lookup failed", "meeting_uuid", m.UUID, "error", err)
+		return nil
+	}
+	return w.store.FillMeetingDetails(ctx, m.ID, models.MeetingDetails{HostName: name, HostEmail: email})
 }
 
 // save stores segs as meeting m's participants and completes job in the

@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -473,4 +474,72 @@ func TestFetchWebinarWithoutEndTimeAsksTheReport(t *testing.T) {
 	_, err = e.fetch(t, m2, nil)
 	require.NoError(t, err)
 	assert.Equal(t, 1, e.zoom.reports)
+}
+
+func TestFetchNamesAWebinarHostKnownOnlyByID(t *testing.T) {
+	e := newTestEnv(t, Config{})
+	ctx := context.Background()
+	e.zoom.users = map[string]zoom.User{"tUprdTqvzv2PM5mTjgdXDQ": {ID: "tUprdTqvzv2PM5mTjgdXDQ", FirstName: "Ada", LastName: "Host", Email: "ada@example.com"}}
+	e.zoom.answer(twoAttendees, nil)
+	end := start.Add(-time.Minute)
+	webinar := func(uuid, host string) models.Meeting {
+		m, err := e.store.UpsertEndedMeeting(ctx, models.MeetingEnded{
+			UUID: uuid, MeetingNumber: 91234567890, Webinar: true, Topic: "Town hall", Type: 5, HostID: host,
+			StartTime: start.Add(-time.Hour), EndTime: &end,
+		})
+		require.NoError(t, err)
+		_, err = e.fetch(t, m, nil)
+		require.NoError(t, err)
+		return e.storedMeeting(t, m.ID)
+	}
+
+	got := webinar("webinar-1==", "tUprdTqvzv2PM5mTjgdXDQ")
+	assert.Equal(t, "Ada Host", got.HostName)
+	assert.Equal(t, "ada@example.com", got.HostEmail)
+	assert.Equal(t, "tUprdTqvzv2PM5mTjgdXDQ", got.HostID, "the ID stays")
+	got = webinar("webinar-2==", "tUprdTqvzv2PM5mTjgdXDQ")
+	assert.Equal(t, "Ada Host", got.HostName)
+	assert.Equal(t, 1, e.zoom.lookups, "the second instance's host is remembered")
+
+	// A user Zoom does not know: the ID stays the only name, the fetch
+	// succeeds, and the answer is remembered too.
+	got = webinar("webinar-3==", "gone-user")
+	assert.Empty(t, got.HostName)
+	assert.Equal(t, models.FetchFetched, got.FetchStatus)
+	webinar("webinar-4==", "gone-user")
+	assert.Equal(t, 2, e.zoom.lookups)
+
+	// Any other failure is not remembered, and does not fail the fetch.
+	e.zoom.userErr = &zoom.APIError{Status: 500, Message: "boom"}
+	got = webinar("webinar-5==", "someone-else")
+	assert.Equal(t, models.FetchFetched, got.FetchStatus)
+	assert.Empty(t, got.HostName)
+}
+
+func TestHostNamesStayBounded(t *testing.T) {
+	now := start
+	h := newHostNames(func() time.Time { return now })
+	asks := 0
+	ask := func(_ context.Context, id string) (zoom.User, error) {
+		asks++
+		return zoom.User{ID: id, DisplayName: "Host " + id}, nil
+	}
+	ctx := context.Background()
+	for i := range hostCacheSize + 50 {
+		name, _, err := h.lookup(ctx, fmt.Sprintf("id-%d", i), ask)
+		require.NoError(t, err)
+		require.Equal(t, fmt.Sprintf("Host id-%d", i), name)
+	}
+	assert.Equal(t, hostCacheSize, h.size(), "never more than hostCacheSize answers")
+	assert.Equal(t, hostCacheSize+50, asks)
+
+	// An answer older than hostCacheTTL is asked again.
+	last := fmt.Sprintf("id-%d", hostCacheSize+49)
+	_, _, err := h.lookup(ctx, last, ask)
+	require.NoError(t, err)
+	assert.Equal(t, hostCacheSize+50, asks, "fresh: remembered")
+	now = now.Add(hostCacheTTL)
+	_, _, err = h.lookup(ctx, last, ask)
+	require.NoError(t, err)
+	assert.Equal(t, hostCacheSize+51, asks, "expired: asked again")
 }

@@ -61,6 +61,9 @@ type fakeZoom struct {
 	webinars int // calls of WebinarParticipants
 	report   zoom.ReportDetail
 	reports  int // calls of WebinarReport
+	users    map[string]zoom.User
+	userErr  error
+	lookups  int // calls of User
 }
 
 var _ ParticipantSource = (*fakeZoom)(nil)
@@ -115,6 +118,20 @@ func (f *fakeZoom) WebinarReport(ctx context.Context, uuid string) (zoom.ReportD
 	return rd, nil
 }
 
+func (f *fakeZoom) User(ctx context.Context, id string) (zoom.User, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.lookups++
+	if f.userErr != nil {
+		return zoom.User{}, f.userErr
+	}
+	u, ok := f.users[id]
+	if !ok {
+		return zoom.User{}, &zoom.APIError{Status: 404, Code: 1001, Message: "User does not exist: " + id + "."}
+	}
+	return u, nil
+}
+
 // testEnv is a migrated database (SQLite, or PostgreSQL with
 // ROLLCALL_TEST_POSTGRES), a fake Zoom and a clock.
 type testEnv struct {
@@ -123,6 +140,7 @@ type testEnv struct {
 	zoom  *fakeZoom
 	clock *testClock
 	cfg   Config
+	hosts *hostNames
 }
 
 // start is where every test's clock begins: whole seconds, so that times
@@ -218,7 +236,14 @@ func (e *testEnv) fetchWorker(t *testing.T, tx *models.Store) *rivertest.Worker[
 	t.Helper()
 	drv, err := driverFor(tx)
 	require.NoError(t, err)
-	return rivertest.NewWorker(t, drv, e.riverConfig(), newFetchWorker(tx, e.zoom, e.cfg, nil))
+	w := newFetchWorker(tx, e.zoom, e.cfg, nil)
+	// One memory of host names for the test, as one worker has for the
+	// life of the process.
+	if e.hosts == nil {
+		e.hosts = w.hosts
+	}
+	w.hosts = e.hosts
+	return rivertest.NewWorker(t, drv, e.riverConfig(), w)
 }
 
 // queue builds the queue over tx (a transaction's Store), with the fake Zoom.

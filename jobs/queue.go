@@ -31,6 +31,8 @@ type ParticipantSource interface {
 	// WebinarReport gives a past webinar's details, for a webinar.ended
 	// that came without its end_time (Zoom's spec makes it optional).
 	WebinarReport(ctx context.Context, webinarUUID string) (zoom.ReportDetail, error)
+	// User names a host known only by ID (a webinar's).
+	User(ctx context.Context, userID string) (zoom.User, error)
 }
 
 var _ ParticipantSource = (*zoom.Client)(nil)

@@ -138,6 +138,9 @@ type Series struct {
 	// HasExpected is whether anyone was expected at any instance (a
 	// roster or registrants): only then are absences marked.
 	HasExpected bool
+	// Totals has one entry per instance: its head count and average
+	// attendance (the trend of the series).
+	Totals []InstanceTotals
 }
 
 // SeriesPerson is one row of the series matrix.
@@ -182,13 +185,18 @@ type SeriesBuilder struct {
 	rows      map[string]*SeriesPerson
 	// hasExpected: some instance's roll had expected people.
 	hasExpected bool
+	totals      []InstanceTotals
 }
 
 // NewSeriesBuilder starts the matrix of the instances of series number (in
 // the order their columns should take), computing attendance at now under
 // th.
 func NewSeriesBuilder(number int64, instances []Meeting, now time.Time, th Thresholds) *SeriesBuilder {
-	return &SeriesBuilder{number: number, instances: instances, now: now, th: th, rows: map[string]*SeriesPerson{}}
+	totals := make([]InstanceTotals, len(instances))
+	for i, m := range instances {
+		totals[i].Meeting = m
+	}
+	return &SeriesBuilder{number: number, instances: instances, now: now, th: th, rows: map[string]*SeriesPerson{}, totals: totals}
 }
 
 // Add computes the attendance of instance i (an index into the instances
@@ -203,6 +211,13 @@ func (b *SeriesBuilder) Add(i int, segs []Segment) {
 // absent cells. Each instance is added once.
 func (b *SeriesBuilder) AddRoll(i int, roll Roll) {
 	b.hasExpected = b.hasExpected || roll.HasExpected
+	as := make([]Attendance, len(roll.People))
+	for j := range roll.People {
+		as[j] = roll.People[j].Attendance
+	}
+	sum := Summarize(as)
+	t := &b.totals[i]
+	t.People, t.Present, t.AveragePercent, t.Absent = sum.People, sum.Present, sum.AveragePercent, len(roll.Absent)
 	for j := range roll.People {
 		a := &roll.People[j].Attendance
 		r := b.row(a.Key, a.Name, a.Email)
@@ -237,7 +252,7 @@ func (b *SeriesBuilder) row(key, name, email string) *SeriesPerson {
 
 // Series returns the matrix of what was added.
 func (b *SeriesBuilder) Series() Series {
-	s := Series{Instances: b.instances, People: make([]SeriesPerson, 0, len(b.rows)), HasExpected: b.hasExpected}
+	s := Series{Instances: b.instances, People: make([]SeriesPerson, 0, len(b.rows)), HasExpected: b.hasExpected, Totals: b.totals}
 	for _, m := range b.instances {
 		if m.Topic != "" {
 			s.Topic = m.Topic

@@ -168,6 +168,8 @@ type SeriesPage struct {
 	// RosterURL is the series' roster page; HasExpected marks absences.
 	RosterURL   string
 	HasExpected bool
+	// Trend draws each instance's average attendance and head count.
+	Trend TrendChart
 }
 
 // SeriesInstance is one column of the series matrix.
@@ -186,6 +188,8 @@ type SeriesPerson struct {
 	PresentCount          int
 	AttendedCount         int
 	AvgPercent            string
+	// Spark draws the row's percentages, instance by instance.
+	Spark Sparkline
 }
 
 // SeriesCell is a person's attendance at one instance.
@@ -205,6 +209,10 @@ type PersonPage struct {
 	TotalMinutes     string
 	PresentCount     int
 	Identity         Identity
+	// AvgPercent is the mean attendance over Rows; Spark draws the rows'
+	// percentages, oldest first.
+	AvgPercent string
+	Spark      Sparkline
 }
 
 // PersonMeetingRow is the person's attendance at one meeting.
@@ -290,3 +298,61 @@ type ErrorPage struct {
 func itoa(n int) string   { return strconv.Itoa(n) }
 func i64(n int64) string  { return strconv.FormatInt(n, 10) }
 func u64(n uint64) string { return strconv.FormatUint(n, 10) }
+
+// HomePage is a manager's morning: what is live, the last days at a
+// glance, the trend, the series falling and the people slipping.
+type HomePage struct {
+	Page
+	// Period names the days looked at ("Mon 23 Nov – Sun 29 Nov").
+	Period string
+	Live   []HomeMeeting
+	// Meetings, People, AvgPercent and Failed are the figures at a glance;
+	// each has the URL of the page that explains it.
+	Meetings, People               int
+	AvgPercent                     string
+	Failed                         int64
+	MeetingsURL, PeopleURL, AvgURL string
+	FailedURL                      string
+	Trend                          TrendChart
+	Days                           []HomeDay
+	Falling                        []HomeFalling
+	Slipping                       []HomeSlipping
+	Failures                       []HomeMeeting
+	Threshold                      string
+	SlippingRows                   int
+}
+
+// HomeMeeting is a meeting named on the home page.
+type HomeMeeting struct {
+	URL, Topic string
+	Start      Time
+	// Detail is a short fact (a live meeting's people so far, a failure's
+	// error).
+	Detail string
+}
+
+// HomeDay is one day of the trend, as text beside the chart.
+type HomeDay struct {
+	Label, URL string
+	Meetings   int
+	People     int
+	Percent    string // "—" when no meeting of the day has attendance
+}
+
+// HomeFalling is a series whose attendance fell.
+type HomeFalling struct {
+	Topic, URL                   string
+	Previous, Latest             string // percentages
+	PreviousURL, LatestURL       string
+	PreviousPeople, LatestPeople int
+	Fall                         string
+}
+
+// HomeSlipping is a person slipping in a series.
+type HomeSlipping struct {
+	Name, URL, Topic, SeriesURL string
+	// Recent are their last percentages, oldest first, each linked.
+	Recent        []Link
+	PresentBefore int
+	Spark         Sparkline
+}

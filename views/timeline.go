@@ -20,6 +20,9 @@ const (
 	tlBarH       = 8
 	tlTrackGap   = 2
 	tlLanePad    = 3
+	// tlPlotOverlap is how far left of the names' column the bars'
+	// picture begins: room for half a tick label.
+	tlPlotOverlap = 16
 )
 
 // TimelineInput is what a timeline is drawn from.
@@ -44,10 +47,14 @@ type TimelineSegment struct {
 // Timeline is a drawn timeline, ready for the Timeline component.
 type Timeline struct {
 	Width, Height int
-	Lanes         []Lane
-	StartX, EndX  string
-	Ticks         []Tick
-	Empty         bool
+	// LabelWidth is the width of the names' column; PlotX and PlotWidth
+	// are where the bars' picture starts and how wide it is (it overlaps
+	// the names' column by a little, so the first tick label shows whole).
+	LabelWidth, PlotX, PlotWidth int
+	Lanes                        []Lane
+	StartX, EndX                 string
+	Ticks                        []Tick
+	Empty                        bool
 }
 
 // Lane is one person's row of the timeline.
@@ -113,7 +120,8 @@ func NewTimeline(in TimelineInput) Timeline {
 		return tlLabelWidth + float64(t.Sub(lo))/span*(tlRight-tlLabelWidth)
 	}
 
-	t := Timeline{Width: tlWidth, StartX: fnum(x(start)), EndX: fnum(x(end)), Empty: len(in.People) == 0}
+	t := Timeline{Width: tlWidth, LabelWidth: tlLabelWidth, PlotX: tlLabelWidth - tlPlotOverlap,
+		PlotWidth: tlWidth - tlLabelWidth + tlPlotOverlap, StartX: fnum(x(start)), EndX: fnum(x(end)), Empty: len(in.People) == 0}
 	y := tlTop
 	for i, p := range in.People {
 		var trackEnds []time.Time

@@ -199,7 +199,7 @@ func SignIn(tb testing.TB, base, email, password string) *http.Client {
 	require.NoError(tb, err)
 	defer res.Body.Close()
 	require.Equal(tb, http.StatusOK, res.StatusCode, "sign-in should land on a page")
-	require.Equal(tb, "/meetings", res.Request.URL.Path, "sign-in should go on to /meetings")
+	require.Equal(tb, "/", res.Request.URL.Path, "sign-in should go on to the home page")
 	return c
 }
 

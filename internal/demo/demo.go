@@ -378,7 +378,7 @@ func demoMeetings(now time.Time) []zoomtest.Meeting {
 			Topic:        "Weekly team sync",
 		})
 		m.ID, m.Type = demoSeriesNumber, 8
-		m.Participants = weekOf(m, mrand.New(mrand.NewPCG(uint64(k), 0xdead)))
+		m.Participants = weekOf(m, mrand.New(mrand.NewPCG(uint64(k), 0xdead)), k)
 		if k == 0 {
 			addRosterGuests(&m)
 		}
@@ -485,15 +485,22 @@ func demoMissed(now time.Time) zoomtest.Meeting {
 
 // weekOf varies one instance of the weekly meeting: some people are absent
 // this week, some come late; the host always attends.
-func weekOf(m zoomtest.Meeting, r *mrand.Rand) []zoomtest.Participant {
+func weekOf(m zoomtest.Meeting, r *mrand.Rand, week int) []zoomtest.Participant {
 	absent := map[string]bool{}
 	late := map[string]time.Duration{}
 	var rows []zoomtest.Participant
+	regulars := 0 // distinct people other than the host, in order of appearance
 	for _, p := range m.Participants {
 		k := demoPersonKey(p)
 		if p.Role != "host" {
 			if _, seen := late[k]; !seen && !absent[k] {
+				regulars++
 				switch x := r.IntN(100); {
+				case slipping(regulars, week):
+					// Two regulars drift in half-way through the last three
+					// weeks, three more in the latest: the home page shows
+					// two people slipping and the series falling.
+					late[k] = 25 * time.Minute
 				case x < 15:
 					absent[k] = true
 				case x < 27:
@@ -516,6 +523,13 @@ func weekOf(m zoomtest.Meeting, r *mrand.Rand) []zoomtest.Participant {
 	}
 	slices.SortStableFunc(rows, func(a, b zoomtest.Participant) int { return a.Join.Compare(b.Join) })
 	return rows
+}
+
+// slipping reports whether the n-th regular of the weekly sync comes late
+// week weeks ago (0: the latest): the 3rd and 5th in the last three weeks,
+// the 7th, 9th and 11th in the latest.
+func slipping(n, week int) bool {
+	return (week < 3 && (n == 3 || n == 5)) || (week == 0 && (n == 7 || n == 9 || n == 11))
 }
 
 // demoPersonKey groups rows into people roughly as rollcall does (the

@@ -138,6 +138,12 @@ func TestDemoFillsThePages(t *testing.T) {
 	doc = apptest.GetDoc(t, c, d.URL+"/admin/review")
 	assert.Equal(t, 1, doc.Find(`[data-testid="suggestion"][data-from="n:sam okafor"][data-into="l:sam okafor"]`).Length())
 
+	// The home page: the weekly sync fell, and two regulars are slipping.
+	doc = apptest.GetDoc(t, c, d.URL+"/")
+	assert.Contains(t, doc.Find(`[data-testid="falling-series"]`).Text(), "Weekly team sync")
+	assert.Equal(t, 2, doc.Find(`[data-testid="slipping-person"]`).Length())
+	assert.Equal(t, 1, doc.Find(`[data-testid="home-live-meeting"]`).Length(), "the live meeting is named")
+
 	// A meeting page renders.
 	apptest.GetDoc(t, c, d.URL+"/meetings/1")
 

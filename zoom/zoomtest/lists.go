@@ -324,6 +324,26 @@ func (s *Server) serveUsers(w http.ResponseWriter, r *http.Request) {
 	s.servePage(w, q, listKey(r.URL.Path, q), "users", "", rows)
 }
 
+// serveUser answers GET /users/{userId}: one user of allUsers (an added
+// user or a meeting's host), or Zoom's 404 with code 1001.
+func (s *Server) serveUser(w http.ResponseWriter, seg string) {
+	id, err := url.PathUnescape(seg)
+	if err != nil {
+		writeError(w, http.StatusNotFound, 1001, "User does not exist: "+seg+".")
+		return
+	}
+	s.mu.Lock()
+	users := s.allUsers()
+	s.mu.Unlock()
+	for _, u := range users {
+		if u.ID == id || (u.Email != "" && strings.EqualFold(u.Email, id)) {
+			writeJSON(w, http.StatusOK, userJSON(u, ""))
+			return
+		}
+	}
+	writeError(w, http.StatusNotFound, 1001, "User does not exist: "+id+".")
+}
+
 func (s *Server) serveRegistrants(w http.ResponseWriter, r *http.Request, webinar bool, seg string) {
 	q := r.URL.Query()
 	id, err := strconv.ParseInt(seg, 10, 64)

@@ -54,6 +54,7 @@ const (
 //	GET  /v2/metrics/webinars?type=past&from&to     Dashboard webinar list, Resource-intensive
 //	GET  /v2/report/users/{userId}/meetings?type=past|pastOne|pastJoined&from&to   Heavy
 //	GET  /v2/users?status=active                    users (AddUser, plus every meeting's host), Medium
+//	GET  /v2/users/{userId}                         one of those users (by ID or email), Light
 //	GET  /v2/meetings/{meetingId}/registrants?status=approved   Medium
 //	GET  /v2/webinars/{webinarId}/registrants       Medium
 //
@@ -419,7 +420,7 @@ func labelOf(path string) string {
 		return LabelMedium
 	case strings.HasPrefix(path, "/v2/past_meetings/") && strings.HasSuffix(path, "/participants"):
 		return LabelMedium
-	case strings.HasPrefix(path, "/v2/past_meetings/"):
+	case strings.HasPrefix(path, "/v2/past_meetings/"), strings.HasPrefix(path, "/v2/users/") && strings.Count(path, "/") == 3:
 		return LabelLight
 	}
 	return ""
@@ -526,6 +527,8 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, label string) 
 		s.serveUserMeetings(w, r, segs[2])
 	case len(segs) == 1 && segs[0] == "users":
 		s.serveUsers(w, r)
+	case len(segs) == 2 && segs[0] == "users":
+		s.serveUser(w, segs[1])
 	case len(segs) == 3 && (segs[0] == "meetings" || segs[0] == "webinars") && segs[2] == "registrants":
 		s.serveRegistrants(w, r, segs[0] == "webinars", segs[1])
 	default:

@@ -1,10 +1,13 @@
 package zoomtest
 
 import (
+	"context"
+
 	"encoding/json"
 	"io"
 	"net/http"
 	"net/url"
+	"rollcall/zoom"
 	"strings"
 	"testing"
 	"time"
@@ -305,4 +308,33 @@ func TestExtraFieldsAndRows(t *testing.T) {
 	assert.NotContains(t, r, "registrant_id")
 	assert.NotContains(t, r, "leave_reason")
 	assert.True(t, json.Valid([]byte(r)))
+}
+
+func TestServerAnswersOneUserByID(t *testing.T) {
+	s := NewServer()
+	defer s.Close()
+	m := Generate(GenOptions{Participants: 3, Seed: 9})
+	s.AddMeeting(m)
+	s.AddUser(User{ID: "u/1+x", Email: "ada@example.com", FirstName: "Ada", LastName: "Lovelace"})
+	c, err := zoom.New(s.ClientConfig())
+	require.NoError(t, err)
+	ctx := context.Background()
+
+	host, err := c.User(ctx, m.HostID)
+	require.NoError(t, err)
+	assert.Equal(t, m.HostID, host.ID)
+	assert.Equal(t, m.HostName, host.Name(), "a meeting's host is a user")
+	assert.Equal(t, m.HostEmail, host.Email)
+
+	ada, err := c.User(ctx, "u/1+x")
+	require.NoError(t, err, "an ID with / and + is escaped in the path")
+	assert.Equal(t, "Ada Lovelace", ada.Name())
+
+	_, err = c.User(ctx, "nobody")
+	var apiErr *zoom.APIError
+	require.ErrorAs(t, err, &apiErr)
+	assert.Equal(t, 404, apiErr.Status)
+	assert.Equal(t, 1001, apiErr.Code)
+	reqs := s.Requests()
+	assert.Equal(t, LabelLight, reqs[len(reqs)-1].Label)
 }
