@@ -304,25 +304,34 @@ func (h *Handlers) apiShowMeeting(c *gin.Context) error {
 }
 
 // meetingAttendanceRows computes the attendance rows of m the way
-// attendance.csv does (the stored segments, models.MeetingAttendance at
-// now), laid out for the API.
+// attendance.csv does (the stored segments, the meeting's roll at now:
+// identity links applied, then the absentees), laid out for the API.
 func (h *Handlers) meetingAttendanceRows(c *gin.Context, m models.Meeting) ([]apiAttendance, error) {
-	segs, err := h.store.SegmentsForPage(c.Request.Context(), m.ID)
+	ctx := c.Request.Context()
+	segs, err := h.store.SegmentsForPage(ctx, m.ID)
 	if err != nil {
 		return nil, err
 	}
 	now := h.cfg.Now()
-	as := models.MeetingAttendance(m, segs, now, h.thresholds())
-	return attendanceRows(as, m.Window(now)), nil
+	roll, err := h.store.MeetingRoll(ctx, m, segs, now, h.thresholds())
+	if err != nil {
+		return nil, err
+	}
+	return attendanceRows(roll, m.Window(now)), nil
 }
 
-// attendanceRows lays out as, computed in window w, in their order.
-// Absentees of an expected list will be appended here, after the people
-// seen, with status "absent" and expected true.
-func attendanceRows(as []models.Attendance, w models.Window) []apiAttendance {
-	rows := make([]apiAttendance, len(as))
-	for i := range as {
-		rows[i] = toAPIAttendance(&as[i], w)
+// attendanceRows lays out roll's rows, computed in window w, in
+// attendance.csv's order: the people seen, then the absentees. expected
+// is null when nobody was expected.
+func attendanceRows(roll models.Roll, w models.Window) []apiAttendance {
+	rs := roll.Rows()
+	rows := make([]apiAttendance, len(rs))
+	for i := range rs {
+		rows[i] = toAPIAttendance(&rs[i].Attendance, w)
+		rows[i].Status = rs[i].Status
+		if roll.HasExpected {
+			rows[i].Expected = &rs[i].Expected
+		}
 	}
 	return rows
 }

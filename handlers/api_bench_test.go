@@ -57,7 +57,11 @@ func BenchmarkAPIAttendance(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		return attendanceRows(models.MeetingAttendance(m, segs, e.now, th), m.Window(e.now))
+		roll, err := e.store.MeetingRoll(ctx, m, segs, e.now, th)
+		if err != nil {
+			b.Fatal(err)
+		}
+		return attendanceRows(roll, m.Window(e.now))
 	}
 	rows := compute()
 	if len(rows) != 1000 {

@@ -108,6 +108,37 @@ func TestAPIAttendanceMatchesCSV(t *testing.T) {
 	e := newExportEnv(t)
 	m := seedExport(t, e, 11, weeklyStart, "Weekly <b>sync</b>, Q&A")
 	id := strconv.FormatUint(m.ID, 10)
+	// An expected list (one attendee, one who never came) and an identity
+	// link: the API's rows are the CSV's, absentees and merged rows too.
+	ctx := context.Background()
+	segs, err := e.store.SegmentsForPage(ctx, m.ID)
+	require.NoError(t, err)
+	var attendee string
+	keys := map[string]bool{}
+	for _, sg := range segs {
+		keys[sg.PersonKey] = true
+		if attendee == "" && sg.Email != "" && strings.HasPrefix(sg.PersonKey, "e:") {
+			attendee = sg.Email
+		}
+	}
+	require.NotEmpty(t, attendee)
+	require.NoError(t, e.store.ReplaceRoster(ctx, m.MeetingNumber, []models.RosterEntry{
+		{MeetingNumber: m.MeetingNumber, Line: 2, Email: strings.ToLower(attendee)},
+		{MeetingNumber: m.MeetingNumber, Line: 3, Email: "never.came@example.com", Name: "Never Came"},
+	}, models.RosterUpload{MeetingNumber: m.MeetingNumber, UploadedBy: "admin@example.com", UploadedAt: e.now, Taken: 2, Replaced: true}))
+	var linkFrom, linkInto string
+	for k := range keys {
+		if strings.HasPrefix(k, "n:") {
+			if linkFrom == "" {
+				linkFrom = k
+			} else if linkInto == "" {
+				linkInto = k
+			}
+		}
+	}
+	require.NotEmpty(t, linkInto, "the seed has two name-only people to link")
+	require.NoError(t, e.store.Link(ctx, linkFrom, linkInto, "admin@example.com", e.now))
+
 	res, body := get(t, e.client(t, models.RoleViewer), e.srv.URL+"/meetings/"+id+"/attendance.csv?tz=UTC")
 	require.Equal(t, http.StatusOK, res.StatusCode, string(body))
 	recs := parseCSV(t, body)
@@ -137,7 +168,7 @@ func TestAPIAttendanceMatchesCSV(t *testing.T) {
 		}
 		return p.Format(time.RFC3339Nano)
 	}
-	guarded := 0
+	guarded, absent := 0, 0
 	for i, rec := range recs {
 		p := got.People[i]
 		name := p.Name
@@ -158,7 +189,9 @@ func TestAPIAttendanceMatchesCSV(t *testing.T) {
 		assert.Equal(t, col(rec, "present"), strconv.FormatBool(p.Present), name)
 		assert.Equal(t, unguard(col(rec, "leave_reason")), noCR(p.LeaveReason), name)
 
-		assert.Nil(t, p.Expected, "no expected list yet: %s", name)
+		require.NotNil(t, p.Expected, "the meeting has an expected list: %s", name)
+		assert.Equal(t, col(rec, "expected"), strconv.FormatBool(*p.Expected), name)
+		assert.Equal(t, col(rec, "status"), p.Status, name)
 		var sum int64
 		for _, iv := range p.Intervals {
 			sum += iv.Seconds
@@ -167,6 +200,9 @@ func TestAPIAttendanceMatchesCSV(t *testing.T) {
 		assert.Len(t, p.Intervals, p.Sessions, name)
 		assert.GreaterOrEqual(t, sum+int64(len(p.Intervals)), p.AttendedSeconds, "intervals cover the attended time: %s", name)
 		switch {
+		case p.Status == "absent":
+			absent++
+			assert.Zero(t, p.Sessions, name)
 		case p.Sessions == 0:
 			assert.Equal(t, "waiting_room_only", p.Status, name)
 		case p.Present:
@@ -174,7 +210,9 @@ func TestAPIAttendanceMatchesCSV(t *testing.T) {
 		default:
 			assert.Equal(t, "partial", p.Status, name)
 		}
+		assert.NotEqual(t, linkFrom, p.PersonKey, "a linked person is merged into %s", linkInto)
 	}
+	assert.Equal(t, 1, absent, "the one expected person who never came")
 	assert.NotZero(t, guarded, "the seed has formula-looking names: the API gives them raw")
 	assert.Contains(t, string(b), `"name":"=1+1"`, "raw values, not spreadsheet-escaped")
 }

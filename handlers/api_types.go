@@ -61,13 +61,6 @@ func toAPIMeeting(m models.Meeting) apiMeeting {
 	}
 }
 
-// Person statuses in a meeting (apiAttendance.Status).
-const (
-	statusPresent         = "present"           // present under the thresholds
-	statusPartial         = "partial"           // attended, but below the present share
-	statusWaitingRoomOnly = "waiting_room_only" // seen only in the waiting room
-)
-
 // apiAttendance is one person's row of a meeting: attendance.csv's
 // numbers (the same models functions compute both), with the intervals.
 type apiAttendance struct {
@@ -86,9 +79,11 @@ type apiAttendance struct {
 	LeftEarly         bool       `json:"left_early"`
 	Present           bool       `json:"present"`
 	Status            string     `json:"status"`
-	// Expected says whether the person was on the meeting's expected list;
-	// null while the meeting has none. (Absentees — expected and never
-	// seen — will be rows of their own, with status "absent".)
+	// Status is models.RollPresent, RollPartial, RollWaitingRoomOnly or,
+	// for an expected person seen nowhere, RollAbsent (from the roll, in
+	// attendanceRows).
+	// Expected says whether the person was on the meeting's expected list
+	// (a roster or registrants); null while the meeting has none.
 	Expected    *bool         `json:"expected"`
 	LeaveReason string        `json:"leave_reason"`
 	Intervals   []apiInterval `json:"intervals"`
@@ -104,7 +99,8 @@ type apiInterval struct {
 	Seconds int64      `json:"seconds"`
 }
 
-// toAPIAttendance lays out a, computed in window w.
+// toAPIAttendance lays out a, computed in window w (Expected, and the
+// status of an absentee, come from the meeting's roll).
 func toAPIAttendance(a *models.Attendance, w models.Window) apiAttendance {
 	r := apiAttendance{
 		PersonKey: a.Key, Name: a.Name, Email: a.Email,
@@ -113,14 +109,7 @@ func toAPIAttendance(a *models.Attendance, w models.Window) apiAttendance {
 		Late: a.Late, LeftEarly: a.LeftEarly, Present: a.Present,
 		LeaveReason: models.SanitizeLeaveReason(a.LeaveReason),
 		Intervals:   make([]apiInterval, 0, a.Sessions),
-	}
-	switch {
-	case a.Sessions == 0:
-		r.Status = statusWaitingRoomOnly
-	case a.Present:
-		r.Status = statusPresent
-	default:
-		r.Status = statusPartial
+		Status:      models.AttendedStatus(a),
 	}
 	if a.Sessions > 0 {
 		r.FirstJoin, r.LastLeave = utcPtr(&a.FirstJoin), utcPtr(&a.LastLeave)

@@ -156,7 +156,7 @@ func BuildRoll(m Meeting, segs []Segment, now time.Time, th Thresholds, in RollI
 	as := ComputeAttendance(ApplyLinks(segs, in.Links), m.Window(now), th)
 	r := Roll{People: make([]RollRow, len(as)), HasExpected: len(in.Expected) > 0}
 	for i := range as {
-		r.People[i] = RollRow{Attendance: as[i], Status: attendedStatus(&as[i]), Keys: keys[as[i].Key]}
+		r.People[i] = RollRow{Attendance: as[i], Status: AttendedStatus(&as[i]), Keys: keys[as[i].Key]}
 	}
 	if !r.HasExpected {
 		return r
@@ -203,8 +203,8 @@ func BuildRoll(m Meeting, segs []Segment, now time.Time, th Thresholds, in RollI
 	return r
 }
 
-// attendedStatus is the status of someone with a row in the meeting.
-func attendedStatus(a *Attendance) string {
+// AttendedStatus is the status of someone with a row in the meeting.
+func AttendedStatus(a *Attendance) string {
 	switch {
 	case a.Sessions == 0:
 		return RollWaitingRoomOnly
