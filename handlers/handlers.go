@@ -26,6 +26,9 @@ type Queue interface {
 	JobCounts(ctx context.Context) (map[string]int64, error)
 	// Redeliver queues an outbound webhook delivery again.
 	Redeliver(ctx context.Context, deliveryID uint64) error
+	// AttendanceChanged announces meeting.attendance_updated for a meeting
+	// whose attendance changed without a new fetch (identity links).
+	AttendanceChanged(ctx context.Context, meetingID uint64) error
 }
 
 var _ Queue = (*jobs.Queue)(nil)

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"regexp"
@@ -35,7 +36,11 @@ func (h *Handlers) changePerson(c *gin.Context) error {
 func (h *Handlers) linkPeople(c *gin.Context, from, into, back string) error {
 	u := currentUser(c)
 	ctx := c.Request.Context()
-	err := h.store.Link(ctx, from, into, u.Email, h.cfg.Now())
+	before, err := h.store.PersonLinks(ctx)
+	if err != nil {
+		return err
+	}
+	err = h.store.Link(ctx, from, into, u.Email, h.cfg.Now())
 	var ve *models.ValidationError
 	switch {
 	case errors.As(err, &ve):
@@ -45,6 +50,7 @@ func (h *Handlers) linkPeople(c *gin.Context, from, into, back string) error {
 	default:
 		h.log.InfoContext(ctx, "people linked", "from", clip(from), "into", clip(into), "user_id", u.ID)
 		h.setFlash(c, flashNotice, "Linked: "+from+" is now "+into+".")
+		h.announceLinkChange(ctx, before.Group(from))
 	}
 	c.Redirect(http.StatusSeeOther, back)
 	return nil
@@ -57,9 +63,36 @@ func (h *Handlers) unlinkPerson(c *gin.Context, key string) error {
 		return err
 	}
 	h.log.InfoContext(ctx, "people unlinked", "from", clip(key), "user_id", currentUser(c).ID)
+	if after, err := h.store.PersonLinks(ctx); err == nil {
+		h.announceLinkChange(ctx, after.Group(key))
+	} else {
+		h.log.ErrorContext(ctx, "identity links not read to announce an unlink", "err", err)
+	}
 	h.setFlash(c, flashNotice, "Unlinked: "+key+" is a person of its own again.")
 	c.Redirect(http.StatusSeeOther, personURL(key))
 	return nil
+}
+
+// linkAnnounceMeetings bounds how many meetings one identity change
+// announces to outbound webhooks (the newest; older ones change too, and
+// their receivers see it at their next read of the API).
+const linkAnnounceMeetings = 200
+
+// announceLinkChange tells outbound webhook receivers that the attendance
+// of the meetings where keys appear changed (meeting.attendance_updated).
+// The link is made already: a failure to announce is logged, not answered.
+func (h *Handlers) announceLinkChange(ctx context.Context, keys []string) {
+	ids, err := h.store.MeetingIDsOfPeople(ctx, keys, linkAnnounceMeetings)
+	if err != nil {
+		h.log.ErrorContext(ctx, "meetings of an identity change not announced", "err", err)
+		return
+	}
+	for _, id := range ids {
+		if err := h.queue.AttendanceChanged(ctx, id); err != nil {
+			h.log.ErrorContext(ctx, "identity change not announced", "meeting_id", id, "err", err)
+			return
+		}
+	}
 }
 
 // showReviewPage lists the suggested links of the latest meetings.

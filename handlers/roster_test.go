@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -131,10 +132,29 @@ func TestRosterAbsenteesAndLinks(t *testing.T) {
 func TestMergeFromThePersonPage(t *testing.T) {
 	e := newPagesEnv(t)
 	first, _ := e.seedWeekly(t)
+	ctx := context.Background()
+	hook, err := e.store.CreateWebhookEndpoint(ctx, "https://receiver.example/hook", "whsec_c2VjcmV0")
+	require.NoError(t, err)
 	// Dan (waiting room only) and Eve are one person, says an admin.
 	res := e.post(t, models.RoleAdmin, personURL("n:dan")+"/merge", url.Values{"into": {"e:eve@example.com"}})
 	require.Equal(t, http.StatusSeeOther, res.StatusCode)
 	assert.Equal(t, personURL("n:dan"), res.Header.Get("Location"))
+	// Receivers hear of it: meeting.attendance_updated for each meeting
+	// Dan was in, and no other.
+	danIn, err := e.store.MeetingIDsOfPeople(ctx, []string{"n:dan"}, 100)
+	require.NoError(t, err)
+	require.Contains(t, danIn, first.ID)
+	announced := func() []uint64 {
+		ds, err := e.store.WebhookDeliveries(ctx, hook.ID, 100)
+		require.NoError(t, err)
+		var ids []uint64
+		for _, d := range ds {
+			assert.Equal(t, models.EventAttendanceUpdated, d.EventType)
+			ids = append(ids, d.MeetingID)
+		}
+		return ids
+	}
+	assert.ElementsMatch(t, danIn, announced(), "one announcement per meeting Dan was in")
 	page := meetingURL(first.ID)
 	keys := e.texts(t, models.RoleViewer, page, `[data-testid=person] [data-testid=person-name]`)
 	assert.Len(t, keys, 4, "five people, two of them one: %v", keys)
@@ -146,7 +166,7 @@ func TestMergeFromThePersonPage(t *testing.T) {
 	// A cycle is refused with a reason, nothing changes.
 	res = e.post(t, models.RoleAdmin, personURL("e:eve@example.com")+"/merge", url.Values{"into": {"n:dan"}})
 	require.Equal(t, http.StatusSeeOther, res.StatusCode)
-	links, err := e.store.Links(context.Background())
+	links, err := e.store.Links(ctx)
 	require.NoError(t, err)
 	require.Len(t, links, 1)
 	assert.Equal(t, "n:dan", links[0].FromKey)
@@ -157,6 +177,10 @@ func TestMergeFromThePersonPage(t *testing.T) {
 	// Unlinking what is not linked is a 404.
 	res = e.post(t, models.RoleAdmin, personURL("n:cat")+"/unmerge", nil)
 	assert.Equal(t, http.StatusNotFound, res.StatusCode)
+	// Undoing the link is announced too.
+	res = e.post(t, models.RoleAdmin, personURL("n:dan")+"/unmerge", nil)
+	require.Equal(t, http.StatusSeeOther, res.StatusCode)
+	assert.ElementsMatch(t, append(slices.Clone(danIn), danIn...), announced(), "the unlink announces the same meetings again")
 }
 
 func TestRosterUploadLimits(t *testing.T) {

@@ -232,3 +232,19 @@ func pairKey(from, into string) string { return from + "\x00" + into }
 // isUniqueViolation reports whether err is a unique-constraint violation
 // (the store translates both engines' into gorm.ErrDuplicatedKey).
 func isUniqueViolation(err error) bool { return errors.Is(err, gorm.ErrDuplicatedKey) }
+
+// MeetingIDsOfPeople returns the ids of up to limit meeting instances in
+// which any of keys has a segment, newest first: the meetings whose
+// attendance an identity link of those people changes.
+func (s *Store) MeetingIDsOfPeople(ctx context.Context, keys []string, limit int) ([]uint64, error) {
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	var ids []uint64
+	err := s.db.WithContext(ctx).Model(&Segment{}).Where("person_key IN ?", keys).
+		Distinct().Order("meeting_id DESC").Limit(limit).Pluck("meeting_id", &ids).Error
+	if err != nil {
+		return nil, fmt.Errorf("models: meetings of %d people: %w", len(keys), err)
+	}
+	return ids, nil
+}
