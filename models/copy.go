@@ -10,7 +10,7 @@ import (
 // copiedTables names rollcall's own tables in the order CopyInto copies them
 // (every table after the ones its rows refer to). The job queue's tables
 // are not among them.
-var copiedTables = []string{"users", "sessions", "meetings", "segments", "webhook_events", "coverage_runs", "participant_events", "identities", "api_tokens",
+var copiedTables = []string{"users", "sessions", "meetings", "segments", "webhook_events", "coverage_runs", "participant_events", "identities", "api_tokens", "webhook_endpoints",
 	"roster_entries", "roster_uploads", "registrants", "registrant_fetches", "identity_links", "dismissed_suggestions"}
 
 // TableRows is how many rows one of rollcall's tables holds.
@@ -56,6 +56,9 @@ func (s *Store) CopyInto(ctx context.Context, dst *Store, progress func(table st
 			{"participant_events", func() (int64, error) { return copyTable[ParticipantEvent](ctx, s, tx, 1000) }, false},
 			{"identities", func() (int64, error) { return copyTable[Identity](ctx, s, tx, 1000) }, false},
 			{"api_tokens", func() (int64, error) { return copyTable[APIToken](ctx, s, tx, 1000) }, false},
+			// Outbound webhook endpoints, not their delivery log: a pending
+			// delivery's job stays in the old queue.
+			{"webhook_endpoints", func() (int64, error) { return copyTable[WebhookEndpoint](ctx, s, tx, 1000) }, false},
 			{"roster_entries", func() (int64, error) { return copyTable[RosterEntry](ctx, s, tx, 1000) }, false},
 			{"roster_uploads", func() (int64, error) { return copyKeyed[RosterUpload](ctx, s, tx, "meeting_number") }, true},
 			{"registrants", func() (int64, error) { return copyTable[Registrant](ctx, s, tx, 1000) }, false},

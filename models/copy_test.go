@@ -26,6 +26,8 @@ func TestCopyIntoKeepsIdsAndCounts(t *testing.T) {
 	require.NoError(t, err)
 	_, secret, err := src.CreateToken(ctx, u.ID, "sync", 0, time.Now())
 	require.NoError(t, err)
+	hook, err := src.CreateWebhookEndpoint(ctx, "https://receiver.example/hook", "whsec_c2VjcmV0")
+	require.NoError(t, err)
 	start := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 	var ms []Meeting
 	for i, uuid := range []string{"a==", "b==", "c=="} {
@@ -69,8 +71,12 @@ func TestCopyIntoKeepsIdsAndCounts(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, want, got)
 	assert.Equal(t, []TableRows{{"users", 1}, {"sessions", 1}, {"meetings", 5}, {"segments", 10}, {"webhook_events", 3},
-		{"coverage_runs", 1}, {"participant_events", 2}, {"identities", 1}, {"api_tokens", 1}, {"roster_entries", 2}, {"roster_uploads", 1}, {"registrants", 1},
+		{"coverage_runs", 1}, {"participant_events", 2}, {"identities", 1}, {"api_tokens", 1}, {"webhook_endpoints", 1}, {"roster_entries", 2}, {"roster_uploads", 1}, {"registrants", 1},
 		{"registrant_fetches", 1}, {"identity_links", 1}, {"dismissed_suggestions", 1}}, got)
+	hooks, err := dst.WebhookEndpoints(ctx)
+	require.NoError(t, err)
+	require.Len(t, hooks, 1)
+	assert.Equal(t, hook.Secret, hooks[0].Secret, "a copied endpoint keeps its signing secret")
 	owner, _, err := dst.TokenUser(ctx, secret, time.Now())
 	require.NoError(t, err, "a copied token still works")
 	assert.Equal(t, u.Email, owner.Email)
