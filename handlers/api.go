@@ -304,11 +304,12 @@ func (h *Handlers) apiShowMeeting(c *gin.Context) error {
 }
 
 // meetingAttendanceRows computes the attendance rows of m the way
-// attendance.csv does (the stored segments, the meeting's roll at now:
+// attendance.csv does (the stored segments, or a live or unfetched
+// meeting's event-built ones; the meeting's roll at now:
 // identity links applied, then the absentees), laid out for the API.
 func (h *Handlers) meetingAttendanceRows(c *gin.Context, m models.Meeting) ([]apiAttendance, error) {
 	ctx := c.Request.Context()
-	segs, err := h.store.SegmentsForPage(ctx, m.ID)
+	segs, err := h.meetingSegmentsForExport(ctx, m)
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"slices"
@@ -76,6 +77,18 @@ func appendAttendance(rec []string, r *models.RollRow, hasExpected bool, loc *ti
 	)
 }
 
+// meetingSegmentsForExport reads meeting m's segments for attendance.csv,
+// attendance.xlsx and the API: the stored ones, or, while m is live or
+// waiting for its fetch, those its live events make (as its page shows).
+func (h *Handlers) meetingSegmentsForExport(ctx context.Context, m models.Meeting) ([]models.Segment, error) {
+	segs, err := h.store.SegmentsForPage(ctx, m.ID)
+	if err != nil {
+		return nil, err
+	}
+	segs, _, err = h.store.OrEventSegments(ctx, m, segs)
+	return segs, err
+}
+
 // exportAttendance serves /meetings/:id/attendance.csv: one row per person.
 // ?tz= picks the zone, ?bom=1 prefixes a BOM.
 func (h *Handlers) exportAttendance(c *gin.Context) error {
@@ -86,7 +99,7 @@ func (h *Handlers) exportAttendance(c *gin.Context) error {
 	ctx := c.Request.Context()
 	// One meeting's segments fit in memory (the page holds them too); the
 	// person rows need all of a person's segments anyway.
-	segs, err := h.store.SegmentsForPage(ctx, m.ID)
+	segs, err := h.meetingSegmentsForExport(ctx, m)
 	if err != nil {
 		return err
 	}

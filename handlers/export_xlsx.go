@@ -215,7 +215,7 @@ func (h *Handlers) exportAttendanceXLSX(c *gin.Context) error {
 		return err
 	}
 	ctx := c.Request.Context()
-	segs, err := h.store.SegmentsForPage(ctx, m.ID)
+	segs, err := h.meetingSegmentsForExport(ctx, m)
 	if err != nil {
 		return err
 	}

@@ -285,15 +285,8 @@ func (h *Handlers) meetingSegments(ctx context.Context, id uint64) (m models.Mee
 	if segs, err = h.store.MeetingPageSegments(ctx, id); err != nil {
 		return m, nil, false, err
 	}
-	if m.FetchStatus != models.FetchFetched && len(segs) == 0 {
-		// Live, or ended and not fetched yet: what the live events say.
-		evSegs, err := h.store.EventSegments(ctx, m)
-		if err != nil {
-			return m, nil, false, err
-		}
-		segs, fromEvents = evSegs, len(evSegs) > 0
-	}
-	return m, segs, fromEvents, nil
+	segs, fromEvents, err = h.store.OrEventSegments(ctx, m, segs)
+	return m, segs, fromEvents, err
 }
 
 // inlineSessionsMax is the most segments a meeting page carries inline,

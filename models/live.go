@@ -383,6 +383,25 @@ func (s *Store) EventSegments(ctx context.Context, m Meeting) ([]Segment, error)
 	return segs, nil
 }
 
+// OrEventSegments returns stored, the segments read for meeting m, or,
+// when m is not fetched and has none stored (live, or ended and still
+// waiting for Zoom), the segments its live participant events make
+// (fromEvents): what a page, a download or the API shows provisionally
+// until the fetch replaces it.
+func (s *Store) OrEventSegments(ctx context.Context, m Meeting, stored []Segment) (segs []Segment, fromEvents bool, err error) {
+	if m.FetchStatus == FetchFetched || len(stored) > 0 {
+		return stored, false, nil
+	}
+	evSegs, err := s.EventSegments(ctx, m)
+	if err != nil {
+		return nil, false, err
+	}
+	if len(evSegs) == 0 {
+		return stored, false, nil
+	}
+	return evSegs, true, nil
+}
+
 // LiveMeetings returns up to limit meeting instances that are live (known
 // from their live events, not ended yet), latest start first.
 func (s *Store) LiveMeetings(ctx context.Context, limit int) ([]Meeting, error) {

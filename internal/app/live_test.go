@@ -3,6 +3,7 @@ package app_test
 import (
 	"context"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net/http"
 	"strings"
@@ -289,6 +290,14 @@ func TestProvisionalThenReplaced(t *testing.T) {
 	assert.Equal(t, 0, doc.Find(`[data-testid="live"]`).Length())
 	_, evAs := eventAttendance(t, db, m.UUID, time.Now())
 	assert.Equal(t, len(evAs), doc.Find(`[data-testid="person"]`).Length(), "the events' people are shown")
+	// The download says what the page says, until the fetch.
+	res, err := c.Get(page + "/attendance.csv")
+	require.NoError(t, err)
+	csvBody, err := io.ReadAll(res.Body)
+	res.Body.Close()
+	require.NoError(t, err)
+	require.Equal(t, http.StatusOK, res.StatusCode)
+	assert.Equal(t, len(evAs)+1, strings.Count(string(csvBody), "\r\n"), "a header and a row per person of the events")
 
 	fake.SetNotReadyFor(0) // Zoom is ready: the fetch replaces the events' attendance
 	stored = apptest.WaitFetched(t, db, m.UUID, 30*time.Second)
