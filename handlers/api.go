@@ -303,18 +303,11 @@ func (h *Handlers) apiShowMeeting(c *gin.Context) error {
 	return writeJSON(c, http.StatusOK, toAPIMeeting(m))
 }
 
-// meetingAttendanceRows computes the attendance rows of m the way
-// attendance.csv does (the stored segments, or a live or unfetched
-// meeting's event-built ones; the meeting's roll at now:
-// identity links applied, then the absentees), laid out for the API.
+// meetingAttendanceRows computes the attendance rows of m as
+// attendance.csv does (exportedRoll), laid out for the API.
 func (h *Handlers) meetingAttendanceRows(c *gin.Context, m models.Meeting) ([]apiAttendance, error) {
-	ctx := c.Request.Context()
-	segs, err := h.meetingSegmentsForExport(ctx, m)
-	if err != nil {
-		return nil, err
-	}
 	now := h.cfg.Now()
-	roll, err := h.store.MeetingRoll(ctx, m, segs, now, h.thresholds())
+	roll, err := h.exportedRoll(c.Request.Context(), m, now)
 	if err != nil {
 		return nil, err
 	}

@@ -77,16 +77,21 @@ func appendAttendance(rec []string, r *models.RollRow, hasExpected bool, loc *ti
 	)
 }
 
-// meetingSegmentsForExport reads meeting m's segments for attendance.csv,
-// attendance.xlsx and the API: the stored ones, or, while m is live or
-// waiting for its fetch, those its live events make (as its page shows).
-func (h *Handlers) meetingSegmentsForExport(ctx context.Context, m models.Meeting) ([]models.Segment, error) {
+// exportedRoll is meeting m's roll as attendance.csv, attendance.xlsx
+// and the API's attendance give it: its stored segments or, while m is
+// live or waiting for its fetch, those its live events make (as its page
+// shows), with identity links and expected people applied at now.
+func (h *Handlers) exportedRoll(ctx context.Context, m models.Meeting, now time.Time) (models.Roll, error) {
+	// One meeting's segments fit in memory (the page holds them too); the
+	// person rows need all of a person's segments anyway.
 	segs, err := h.store.SegmentsForPage(ctx, m.ID)
 	if err != nil {
-		return nil, err
+		return models.Roll{}, err
 	}
-	segs, _, err = h.store.OrEventSegments(ctx, m, segs)
-	return segs, err
+	if segs, _, err = h.store.OrEventSegments(ctx, m, segs); err != nil {
+		return models.Roll{}, err
+	}
+	return h.store.MeetingRoll(ctx, m, segs, now, h.thresholds())
 }
 
 // exportAttendance serves /meetings/:id/attendance.csv: one row per person.
@@ -96,14 +101,7 @@ func (h *Handlers) exportAttendance(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	ctx := c.Request.Context()
-	// One meeting's segments fit in memory (the page holds them too); the
-	// person rows need all of a person's segments anyway.
-	segs, err := h.meetingSegmentsForExport(ctx, m)
-	if err != nil {
-		return err
-	}
-	roll, err := h.store.MeetingRoll(ctx, m, segs, h.cfg.Now(), h.thresholds())
+	roll, err := h.exportedRoll(c.Request.Context(), m, h.cfg.Now())
 	if err != nil {
 		return err
 	}

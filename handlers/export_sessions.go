@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"slices"
@@ -220,6 +221,19 @@ func zoomFields(raw string, index map[string]int, vals []string) {
 // Close flushes the file and returns the first error writing it.
 func (e *sessionsEncoder) Close() error { return e.s.close() }
 
+// exportedSegments opens the cursor over meeting m's segments for
+// sessions.csv and sessions.xlsx, with the Zoom keys their rows hold (the
+// columns after the lead ones). The caller closes rows.
+func (h *Handlers) exportedSegments(ctx context.Context, m models.Meeting) (keys []string, rows *models.SegmentRows, err error) {
+	if keys, err = h.store.SegmentRawKeys(ctx, m.ID); err != nil {
+		return nil, nil, err
+	}
+	if rows, err = h.store.ExportSegments(ctx, m.ID); err != nil {
+		return nil, nil, err
+	}
+	return keys, rows, nil
+}
+
 // exportSessions serves /meetings/:id/sessions.csv: one row per join/leave
 // segment in join-time order (then name), every stored field. Rows stream
 // from a database cursor. ?tz= picks the zone, ?bom=1 prefixes a BOM.
@@ -228,12 +242,7 @@ func (h *Handlers) exportSessions(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	ctx := c.Request.Context()
-	keys, err := h.store.SegmentRawKeys(ctx, m.ID)
-	if err != nil {
-		return err
-	}
-	rows, err := h.store.ExportSegments(ctx, m.ID)
+	keys, rows, err := h.exportedSegments(c.Request.Context(), m)
 	if err != nil {
 		return err
 	}

@@ -214,12 +214,7 @@ func (h *Handlers) exportAttendanceXLSX(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	ctx := c.Request.Context()
-	segs, err := h.meetingSegmentsForExport(ctx, m)
-	if err != nil {
-		return err
-	}
-	roll, err := h.store.MeetingRoll(ctx, m, segs, h.cfg.Now(), h.thresholds())
+	roll, err := h.exportedRoll(c.Request.Context(), m, h.cfg.Now())
 	if err != nil {
 		return err
 	}
@@ -264,12 +259,7 @@ func (h *Handlers) exportSessionsXLSX(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	ctx := c.Request.Context()
-	keys, err := h.store.SegmentRawKeys(ctx, m.ID)
-	if err != nil {
-		return err
-	}
-	rows, err := h.store.ExportSegments(ctx, m.ID)
+	keys, rows, err := h.exportedSegments(c.Request.Context(), m)
 	if err != nil {
 		return err
 	}
