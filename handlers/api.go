@@ -413,7 +413,11 @@ func (h *Handlers) apiShowSeries(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	sr := models.BuildSeries(number, ms, segs, h.cfg.Now(), h.thresholds())
+	ins, err := h.store.RollInputsFor(ctx, ms)
+	if err != nil {
+		return err
+	}
+	sr := models.BuildRolledSeries(number, ms, segs, ins, h.cfg.Now(), h.thresholds())
 	out := apiSeries{
 		MeetingNumber: number, Topic: sr.Topic, Truncated: len(ms) == seriesInstanceLimit,
 		Instances: make([]apiMeeting, len(ms)), People: make([]apiSeriesPerson, len(sr.People)),
@@ -425,7 +429,7 @@ func (h *Handlers) apiShowSeries(c *gin.Context) error {
 		cells := make([]apiSeriesCell, len(p.Cells))
 		for j, cell := range p.Cells {
 			cells[j] = apiSeriesCell{MeetingID: ms[j].ID, Attended: cell.Attended, AttendedSeconds: cell.Seconds,
-				AttendancePercent: cell.PercentRounded(), Present: cell.Present}
+				AttendancePercent: cell.PercentRounded(), Present: cell.Present, Absent: cell.Absent}
 		}
 		out.People[i] = apiSeriesPerson{PersonKey: p.Key, Name: p.Name, Email: p.Email, Cells: cells, Totals: toAPITotals(p.Totals)}
 	}

@@ -210,6 +210,8 @@ type apiSeriesCell struct {
 	AttendedSeconds   int64   `json:"attended_seconds"`
 	AttendancePercent float64 `json:"attendance_percent"`
 	Present           bool    `json:"present"`
+	// Absent: expected (a roster or registrants) and matched to nobody.
+	Absent bool `json:"absent"`
 }
 
 // apiPerson is one person across meetings.

@@ -3,6 +3,7 @@ package handlers
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"mime/multipart"
@@ -11,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -93,6 +95,27 @@ func TestRosterAbsenteesAndLinks(t *testing.T) {
 	assert.Equal(t, 2, zed.Length(), "Zed missed both instances: %s", body)
 	_, body, _ = e.get(t, models.RoleViewer, seriesURL(seriesNumber)+".csv")
 	assert.Contains(t, body, "Zed Absent,zed@example.com,e:zed@example.com,absent,absent,0,0,0,0.0,0.0,2\r\n")
+	// The API's series says the same.
+	res, body, _ = e.get(t, models.RoleViewer, "/api/v1/series/"+strconv.FormatInt(seriesNumber, 10))
+	require.Equal(t, http.StatusOK, res.StatusCode, body)
+	var api struct {
+		People []struct {
+			PersonKey string `json:"person_key"`
+			Cells     []struct {
+				Absent bool `json:"absent"`
+			} `json:"cells"`
+		} `json:"people"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(body), &api))
+	absentCells := map[string]int{}
+	for _, p := range api.People {
+		for _, c := range p.Cells {
+			if c.Absent {
+				absentCells[p.PersonKey]++
+			}
+		}
+	}
+	assert.Equal(t, 2, absentCells["e:zed@example.com"], "Zed missed both instances: %s", body)
 
 	// Zed never came: Zed's page lists the two instances missed.
 	assert.Equal(t, []string{"roster (B)", "roster (B)"}, e.texts(t, models.RoleViewer, personURL("e:zed@example.com"), `[data-testid=missed-reason]`))

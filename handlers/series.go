@@ -67,12 +67,8 @@ func (h *Handlers) showSeriesPage(c *gin.Context) error {
 // (identity links and expected people applied, ins by meeting id). A
 // person without a name shows as "(no name)".
 func (h *Handlers) seriesPage(number int64, ms []models.Meeting, segs map[uint64][]models.Segment, ins map[uint64]models.RollInput, loc *time.Location) views.SeriesPage {
-	now, th := h.cfg.Now(), h.thresholds()
-	b := models.NewSeriesBuilder(number, ms, now, th)
-	for i, m := range ms {
-		b.AddRoll(i, models.BuildRoll(m, segs[m.ID], now, th, ins[m.ID]))
-	}
-	sr := b.Series()
+	th := h.thresholds()
+	sr := models.BuildRolledSeries(number, ms, segs, ins, h.cfg.Now(), th)
 	k := clock{loc: loc}
 	p := views.SeriesPage{
 		Topic:       sr.Topic,

@@ -451,3 +451,15 @@ func (s *Store) RollInputsFor(ctx context.Context, ms []Meeting) (map[uint64]Rol
 func (s *Store) MeetingRoll(ctx context.Context, m Meeting, segs []Segment, now time.Time, th Thresholds) (Roll, error) {
 	return s.NewRollLoader().Roll(ctx, m, segs, now, th)
 }
+
+// BuildRolledSeries is the matrix of series number: each instance of ms
+// (in column order) from its segments (segs by meeting id) as its roll
+// under ins (by meeting id: identity links, expected people), at now
+// under th. The series page and the API's series share it.
+func BuildRolledSeries(number int64, ms []Meeting, segs map[uint64][]Segment, ins map[uint64]RollInput, now time.Time, th Thresholds) Series {
+	b := NewSeriesBuilder(number, ms, now, th)
+	for i, m := range ms {
+		b.AddRoll(i, BuildRoll(m, segs[m.ID], now, th, ins[m.ID]))
+	}
+	return b.Series()
+}
