@@ -437,14 +437,20 @@ func (h *Handlers) apiShowSeries(c *gin.Context) error {
 }
 
 // apiShowPerson serves GET /api/v1/people/{key}: the person's latest
-// meetings (as many as their page shows), newest first.
+// meetings (as many as their page shows), newest first, identity links
+// followed.
 func (h *Handlers) apiShowPerson(c *gin.Context) error {
 	key := strings.TrimPrefix(c.Param("key"), "/")
 	if key == "" {
 		return errStatus(http.StatusNotFound, "not found", nil)
 	}
 	ctx := c.Request.Context()
-	pms, err := h.store.PersonMeetings(ctx, key, personMeetingLimit)
+	ids, err := h.store.PersonLinks(ctx)
+	if err != nil {
+		return err
+	}
+	// The person with every key linked to them, as their page shows them.
+	pms, err := h.store.PersonMeetingsOfKeys(ctx, ids.Group(key), personMeetingLimit)
 	if err != nil {
 		return err
 	}
@@ -459,7 +465,7 @@ func (h *Handlers) apiShowPerson(c *gin.Context) error {
 		pms[i].Meeting = ms[i]
 	}
 	now := h.cfg.Now()
-	ph := models.BuildPersonHistory(key, pms, now, h.thresholds())
+	ph := models.BuildLinkedPersonHistory(key, pms, now, h.thresholds(), ids)
 	out := apiPerson{PersonKey: key, Name: ph.Name, Email: ph.Email, Totals: toAPITotals(ph.Totals),
 		Meetings: make([]apiPersonMeeting, len(ph.Meetings))}
 	for i, pa := range ph.Meetings {

@@ -204,6 +204,30 @@ func TestMergeFromThePersonPage(t *testing.T) {
 	res = e.post(t, models.RoleAdmin, personURL("n:dan")+"/unmerge", nil)
 	require.Equal(t, http.StatusSeeOther, res.StatusCode)
 	assert.ElementsMatch(t, append(slices.Clone(danIn), danIn...), announced(), "the unlink announces the same meetings again")
+
+	// The API's person follows links as the page does: Eve (one meeting)
+	// linked into Ann (both) is a person of both meetings.
+	require.NoError(t, e.store.Link(ctx, "e:eve@example.com", "e:ann@example.com", "admin@example.com", e.now))
+	both, err := e.store.MeetingIDsOfPeople(ctx, []string{"e:eve@example.com", "e:ann@example.com"}, 100)
+	require.NoError(t, err)
+	eveIn, err := e.store.MeetingIDsOfPeople(ctx, []string{"e:eve@example.com"}, 100)
+	require.NoError(t, err)
+	require.Greater(t, len(both), len(eveIn), "Ann was in a meeting Eve was not")
+	res, body, _ := e.get(t, models.RoleViewer, "/api/v1/people/"+url.PathEscape("e:eve@example.com"))
+	require.Equal(t, http.StatusOK, res.StatusCode, body)
+	var eve struct {
+		Meetings []struct {
+			Meeting struct {
+				ID uint64 `json:"id"`
+			} `json:"meeting"`
+		} `json:"meetings"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(body), &eve))
+	var got []uint64
+	for _, m := range eve.Meetings {
+		got = append(got, m.Meeting.ID)
+	}
+	assert.ElementsMatch(t, both, got, "%s", body)
 }
 
 func TestRosterUploadLimits(t *testing.T) {
