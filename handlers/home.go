@@ -101,18 +101,24 @@ func (h *Handlers) showHomePage(c *gin.Context) error {
 }
 
 // attendanceOf returns the attendance of every meeting of recent and
-// series, by meeting id: remembered ones from h.attendance, the others
-// computed from their segments (one query for all) and remembered when
-// final.
+// series, by meeting id, identity links applied: remembered ones from
+// h.attendance, the others computed from their segments (one query for
+// all) and remembered when final.
 func (h *Handlers) attendanceOf(ctx context.Context, recent []models.Meeting, series map[int64][]models.Meeting,
 	now time.Time, th models.Thresholds) (map[uint64][]models.Attendance, error) {
+	// Identity links apply here as on every page: a linked person is one.
+	links, err := h.store.PersonLinks(ctx)
+	if err != nil {
+		return nil, err
+	}
+	sig := links.Signature()
 	out := map[uint64][]models.Attendance{}
 	var missing []models.Meeting
 	consider := func(m models.Meeting) {
 		if _, done := out[m.ID]; done {
 			return
 		}
-		as, ok := h.attendance.Get(m)
+		as, ok := h.attendance.Get(m, sig)
 		out[m.ID] = as
 		if !ok {
 			missing = append(missing, m)
@@ -138,8 +144,8 @@ func (h *Handlers) attendanceOf(ctx context.Context, recent []models.Meeting, se
 		return nil, err
 	}
 	for _, m := range missing {
-		as := models.MeetingAttendance(m, segs[m.ID], now, th)
-		h.attendance.Put(m, as)
+		as := models.ComputeAttendance(models.ApplyLinks(segs[m.ID], links), m.Window(now), th)
+		h.attendance.Put(m, sig, as)
 		out[m.ID] = as
 	}
 	return out, nil

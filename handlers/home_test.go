@@ -132,6 +132,12 @@ func TestHomePageAnswersTheWeek(t *testing.T) {
 	href, _ = slip.Find(`[data-testid=slipping-name]`).Attr("href")
 	assert.Equal(t, personURL("e:zed@example.com"), href)
 	assert.Contains(t, slip.Find(`[data-testid=sparkline]`).AttrOr("aria-label", ""), "30 %, 30 %, 30 %")
+
+	// An identity link counts two people as one here too, at once (the
+	// remembered attendance was computed without it).
+	require.NoError(t, e.store.Link(context.Background(), "n:wu", "e:xi@example.com", "admin@example.com", e.now))
+	_, _, doc = e.get(t, models.RoleViewer, "/")
+	assert.Equal(t, "3", text(doc.Find(`[data-testid=glance-people]`)), "Wu is Xi now")
 }
 
 func TestHomePageLinksFailuresToTheQueueForAdmins(t *testing.T) {

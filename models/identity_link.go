@@ -2,8 +2,11 @@ package models
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -73,6 +76,23 @@ func (ids PersonLinks) Resolve(key string) string {
 
 // Linked reports whether any link exists.
 func (ids PersonLinks) Linked() bool { return len(ids.into) > 0 }
+
+// Signature is a short digest of every link: equal for equal sets of
+// links, so that what was computed under them can be told stale.
+func (ids PersonLinks) Signature() string {
+	if !ids.Linked() {
+		return ""
+	}
+	froms := slices.Sorted(maps.Keys(ids.into))
+	h := sha256.New()
+	for _, from := range froms {
+		h.Write([]byte(from))
+		h.Write([]byte{0})
+		h.Write([]byte(ids.into[from]))
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil)[:12])
+}
 
 // Group returns every key that resolves to the same key as key (key
 // included), sorted.
