@@ -397,27 +397,10 @@ func (h *Handlers) apiShowSeries(c *gin.Context) error {
 	if err != nil {
 		return errStatus(http.StatusNotFound, "not found", err)
 	}
-	ctx := c.Request.Context()
-	ms, err := h.store.SeriesInstances(ctx, number, seriesInstanceLimit)
+	ms, sr, err := h.seriesMatrix(c.Request.Context(), number)
 	if err != nil {
 		return err
 	}
-	if err := h.store.FillArrivals(ctx, ms); err != nil {
-		return err
-	}
-	ids := make([]uint64, len(ms))
-	for i, m := range ms {
-		ids[i] = m.ID
-	}
-	segs, err := h.store.SegmentsOf(ctx, ids)
-	if err != nil {
-		return err
-	}
-	ins, err := h.store.RollInputsFor(ctx, ms)
-	if err != nil {
-		return err
-	}
-	sr := models.BuildRolledSeries(number, ms, segs, ins, h.cfg.Now(), h.thresholds())
 	out := apiSeries{
 		MeetingNumber: number, Topic: sr.Topic, Truncated: len(ms) == seriesInstanceLimit,
 		Instances: make([]apiMeeting, len(ms)), People: make([]apiSeriesPerson, len(sr.People)),

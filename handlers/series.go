@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"strings"
@@ -38,24 +39,11 @@ func (h *Handlers) showSeriesPage(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	ctx := c.Request.Context()
-	ms, err := h.store.SeriesInstances(ctx, number, seriesInstanceLimit)
+	ms, sr, err := h.seriesMatrix(c.Request.Context(), number)
 	if err != nil {
 		return err
 	}
-	ids := make([]uint64, len(ms))
-	for i, m := range ms {
-		ids[i] = m.ID
-	}
-	segs, err := h.store.SegmentsOf(ctx, ids)
-	if err != nil {
-		return err
-	}
-	ins, err := h.store.RollInputsFor(ctx, ms)
-	if err != nil {
-		return err
-	}
-	p := h.seriesPage(number, ms, segs, ins, loc)
+	p := h.seriesPage(number, ms, sr, loc)
 	p.Number = number
 	p.Truncated = len(ms) == seriesInstanceLimit
 	p.Page = h.frame(c, u, p.Topic+" (series)", "meetings", loc.String())
@@ -63,12 +51,37 @@ func (h *Handlers) showSeriesPage(c *gin.Context) error {
 	return nil
 }
 
-// seriesPage lays out the series matrix for the page: each instance's roll
-// (identity links and expected people applied, ins by meeting id). A
+// seriesMatrix reads the latest instances of series number (oldest
+// first) and computes its matrix from each instance's roll (identity links
+// and expected people applied): what the series page and the API's series
+// show. The instances are read with the arrivals the API reports.
+func (h *Handlers) seriesMatrix(ctx context.Context, number int64) ([]models.Meeting, models.Series, error) {
+	ms, err := h.store.SeriesInstances(ctx, number, seriesInstanceLimit)
+	if err != nil {
+		return nil, models.Series{}, err
+	}
+	if err := h.store.FillArrivals(ctx, ms); err != nil {
+		return nil, models.Series{}, err
+	}
+	ids := make([]uint64, len(ms))
+	for i, m := range ms {
+		ids[i] = m.ID
+	}
+	segs, err := h.store.SegmentsOf(ctx, ids)
+	if err != nil {
+		return nil, models.Series{}, err
+	}
+	ins, err := h.store.RollInputsFor(ctx, ms)
+	if err != nil {
+		return nil, models.Series{}, err
+	}
+	return ms, models.BuildRolledSeries(number, ms, segs, ins, h.cfg.Now(), h.thresholds()), nil
+}
+
+// seriesPage lays out series matrix sr of the instances ms for the page. A
 // person without a name shows as "(no name)".
-func (h *Handlers) seriesPage(number int64, ms []models.Meeting, segs map[uint64][]models.Segment, ins map[uint64]models.RollInput, loc *time.Location) views.SeriesPage {
+func (h *Handlers) seriesPage(number int64, ms []models.Meeting, sr models.Series, loc *time.Location) views.SeriesPage {
 	th := h.thresholds()
-	sr := models.BuildRolledSeries(number, ms, segs, ins, h.cfg.Now(), th)
 	k := clock{loc: loc}
 	p := views.SeriesPage{
 		Topic:       sr.Topic,
