@@ -1,7 +1,6 @@
 package models
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -105,14 +104,6 @@ func (s *Store) expectedMeetings(ctx context.Context, h PersonHistory, keys []st
 			add(m)
 		}
 	}
-	slices.SortFunc(cands, func(a, b Meeting) int {
-		if c := b.StartTime.Compare(a.StartTime); c != 0 {
-			return c
-		}
-		return cmp.Compare(b.ID, a.ID)
-	})
-	if len(cands) > limit {
-		cands = cands[:limit]
-	}
+	cands = newestFirst(cands, limit)
 	return cands, nil
 }

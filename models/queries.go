@@ -265,6 +265,18 @@ type PersonMeeting struct {
 	Segments []Segment
 }
 
+// newestFirst sorts ms by start time, newest first (then by id, highest
+// first), and keeps the first limit.
+func newestFirst(ms []Meeting, limit int) []Meeting {
+	slices.SortFunc(ms, func(a, b Meeting) int {
+		if c := b.StartTime.Compare(a.StartTime); c != 0 {
+			return c
+		}
+		return cmp.Compare(b.ID, a.ID)
+	})
+	return ms[:min(len(ms), limit)]
+}
+
 // PersonMeetings returns the latest limit meetings in which a segment has
 // the person key key, newest first, each with that person's segments. It
 // returns ErrNotFound when the key appears nowhere.
@@ -295,15 +307,7 @@ func (s *Store) PersonMeetingsOfKeys(ctx context.Context, keys []string, limit i
 		}
 		ms = append(ms, part...)
 	}
-	slices.SortFunc(ms, func(a, b Meeting) int {
-		if c := b.StartTime.Compare(a.StartTime); c != 0 {
-			return c
-		}
-		return cmp.Compare(b.ID, a.ID)
-	})
-	if len(ms) > limit {
-		ms = ms[:limit]
-	}
+	ms = newestFirst(ms, limit)
 	keep := make([]uint64, len(ms))
 	for i, m := range ms {
 		keep[i] = m.ID
