@@ -318,9 +318,10 @@ func fillEveryTable(t *testing.T, s *Store) {
 			{Name: "Guest", JoinTime: start.Add(time.Minute), Raw: `{}`},
 		}
 		require.NoError(t, s.Tx(ctx, func(tx *Tx) error { return tx.ReplaceSegments(ctx, m.ID, "dashboard", segs) }))
-		_, err = s.RecordEvent(ctx, &WebhookEvent{DedupKey: EventDedupKey("meeting.ended", uuid), Event: "meeting.ended",
-			MeetingUUID: uuid, EventTS: 1772442000123, ReceivedAt: end, Body: `{"event":"meeting.ended"}`})
-		require.NoError(t, err)
+		// A plain insert: RecordEvent's conflict target is the unique
+		// index of version 10, which older schemas lack.
+		require.NoError(t, s.db.Create(&WebhookEvent{DedupKey: EventDedupKey("meeting.ended", uuid), Event: "meeting.ended",
+			MeetingUUID: uuid, EventTS: 1772442000123, ReceivedAt: end, Deliveries: 2, Body: `{"event":"meeting.ended"}`}).Error)
 	}
 	u, err := s.CreateUser(ctx, "admin@example.com", RoleAdmin, "correct horse battery")
 	require.NoError(t, err)

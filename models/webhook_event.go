@@ -8,19 +8,19 @@ import (
 	"fmt"
 	"strings"
 	"time"
-
-	"gorm.io/gorm"
 )
 
 // WebhookEvent is a verified webhook as Zoom delivered it. DedupKey makes a
 // redelivery of the same event (Zoom retries, overlapping subscriptions) one
-// row.
+// row. Rows are unique by (EventTS, DedupKey): the key's hash covers
+// event_ts, so that is the same rule as a unique key, and the index keeps
+// the events of one moment together instead of scattered by the hash.
 type WebhookEvent struct {
 	ID          uint64    `gorm:"primaryKey"`
-	DedupKey    string    `gorm:"not null;uniqueIndex"`
+	DedupKey    string    `gorm:"not null;uniqueIndex:idx_webhook_events_ts_key,priority:2"`
 	Event       string    `gorm:"not null"`
 	MeetingUUID string    `gorm:"index"`
-	EventTS     int64     `gorm:"not null"` // milliseconds, as Zoom sent it
+	EventTS     int64     `gorm:"not null;uniqueIndex:idx_webhook_events_ts_key,priority:1"` // milliseconds, as Zoom sent it
 	ReceivedAt  time.Time `gorm:"not null;index"`
 	Deliveries  int       `gorm:"not null;default:1"`
 	Body        string    `gorm:"not null"` // the raw, verified body
@@ -49,11 +49,11 @@ func (s *Store) RecordEvent(ctx context.Context, e *WebhookEvent) (isNew bool, e
 }
 
 // eventInsert stores webhook events; a redelivery inserts nothing and the
-// keys of the rows inserted come back.
+// (event_ts, dedup_key) of the rows inserted come back.
 var eventInsert = rowInsert{
 	table:  "webhook_events",
 	cols:   []string{"dedup_key", "event", "meeting_uuid", "event_ts", "received_at", "deliveries", "body"},
-	suffix: "ON CONFLICT (dedup_key) DO NOTHING RETURNING dedup_key",
+	suffix: "ON CONFLICT (event_ts, dedup_key) DO NOTHING RETURNING event_ts, dedup_key",
 }
 
 // RecordEvents stores the events evs in one statement, as RecordEvent
@@ -66,28 +66,33 @@ func (s *Tx) RecordEvents(ctx context.Context, evs []*WebhookEvent) (isNew []boo
 		return nil, nil
 	}
 	now := time.Now().UTC()
-	first := map[string]int{} // dedup key -> index of its first delivery in evs
-	copies := map[string]int{}
+	type eventKey struct {
+		ts  int64
+		key string
+	}
+	first := map[eventKey]int{} // event -> index of its first delivery in evs
+	copies := map[eventKey]int{}
 	distinct := make([]*WebhookEvent, 0, len(evs))
 	for i, e := range evs {
 		if e.ReceivedAt.IsZero() {
 			e.ReceivedAt = now
 		}
 		e.DedupKey, e.Event, e.MeetingUUID, e.Body = cleanText(e.DedupKey), cleanText(e.Event), cleanText(e.MeetingUUID), cleanText(e.Body)
-		copies[e.DedupKey]++
-		if _, seen := first[e.DedupKey]; seen {
+		k := eventKey{e.EventTS, e.DedupKey}
+		copies[k]++
+		if _, seen := first[k]; seen {
 			continue
 		}
-		first[e.DedupKey] = i
+		first[k] = i
 		distinct = append(distinct, e)
 	}
-	var inserted []string
+	var inserted []eventKey
 	err = s.insertRows(ctx, eventInsert, len(distinct), func(i int, args []any) []any {
 		e := distinct[i]
 		return append(args, e.DedupKey, e.Event, e.MeetingUUID, e.EventTS, e.ReceivedAt, 1, e.Body)
 	}, func(rows *sql.Rows) error {
-		var k string
-		err := rows.Scan(&k)
+		var k eventKey
+		err := rows.Scan(&k.ts, &k.key)
 		inserted = append(inserted, k)
 		return err
 	})
@@ -95,21 +100,18 @@ func (s *Tx) RecordEvents(ctx context.Context, evs []*WebhookEvent) (isNew []boo
 		return nil, fmt.Errorf("models: record %d events: %w", len(evs), err)
 	}
 	isNew = make([]bool, len(evs))
-	added := map[int][]string{} // redeliveries to count -> their keys
+	// Redeliveries are rare: one indexed update each (SQLite would scan
+	// the table for a row-value IN list).
+	count := s.rebind("UPDATE webhook_events SET deliveries = deliveries + ? WHERE event_ts = ? AND dedup_key = ?")
 	for _, k := range inserted {
 		isNew[first[k]] = true
-		if n := copies[k] - 1; n > 0 {
-			added[n] = append(added[n], k)
+		copies[k]-- // the copy that was stored
+	}
+	for k, n := range copies {
+		if n == 0 {
+			continue
 		}
-		delete(copies, k)
-	}
-	for k, n := range copies { // stored before this batch
-		added[n] = append(added[n], k)
-	}
-	for n, keys := range added {
-		err := s.db.WithContext(ctx).Model(&WebhookEvent{}).Where("dedup_key IN ?", keys).
-			UpdateColumn("deliveries", gorm.Expr("deliveries + ?", n)).Error
-		if err != nil {
+		if _, err := s.sqlTx.ExecContext(ctx, count, n, k.ts, k.key); err != nil {
 			return nil, fmt.Errorf("models: count redeliveries: %w", err)
 		}
 	}
