@@ -21,7 +21,8 @@ import (
 
 // Queue is what the handlers need of the job queue: *jobs.Queue.
 type Queue interface {
-	Accept(ctx context.Context, ev zoom.Event) (jobs.Intake, error)
+	// AcceptWithin stores a verified webhook event, waiting at most wait.
+	AcceptWithin(ctx context.Context, ev zoom.Event, wait time.Duration) (jobs.Intake, error)
 	Refetch(ctx context.Context, meetingID uint64) (bool, error)
 	JobCounts(ctx context.Context) (map[string]int64, error)
 	// Redeliver queues an outbound webhook delivery again.

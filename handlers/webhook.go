@@ -3,11 +3,9 @@ package handlers
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"strconv"
-	"time"
 	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
@@ -82,31 +80,11 @@ func (h *Handlers) receiveZoomWebhook(c *gin.Context) (err error) {
 
 // accept stores ev through the queue, waiting at most WebhookTimeout: Zoom
 // counts an answer slower than 3 s as failed. A store still waiting for the
-// database then goes on in the background; if it commits after the 503, the
-// redelivery Zoom sends is recognised as a duplicate, so nothing is stored
-// twice and nothing answered 200 is lost.
+// database then goes on without the request (see jobs.Queue.AcceptWithin):
+// if it commits after the 503, the redelivery Zoom sends is recognised as a
+// duplicate, so nothing is stored twice and nothing answered 200 is lost.
 func (h *Handlers) accept(ctx context.Context, ev zoom.Event) (jobs.Intake, error) {
-	type result struct {
-		in  jobs.Intake
-		err error
-	}
-	done := make(chan result, 1)
-	go func() {
-		// Detached from the request, but not forever: an attempt that
-		// has not stored the event in 30 s is abandoned (Zoom redelivers).
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-		defer cancel()
-		in, err := h.queue.Accept(ctx, ev)
-		done <- result{in, err}
-	}()
-	timer := time.NewTimer(h.cfg.WebhookTimeout)
-	defer timer.Stop()
-	select {
-	case r := <-done:
-		return r.in, r.err
-	case <-timer.C:
-		return jobs.Intake{}, fmt.Errorf("storing the event took over %s", h.cfg.WebhookTimeout)
-	}
+	return h.queue.AcceptWithin(context.WithoutCancel(ctx), ev, h.cfg.WebhookTimeout)
 }
 
 // eventLabel bounds an event name for the webhooks metric: only Zoom can

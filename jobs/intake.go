@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -26,96 +27,136 @@ type Intake struct {
 // Accept stores a verified webhook event and, for a meeting or webinar end,
 // upserts the meeting instance and queues its fetch, all in one transaction:
 // when Accept returns nil the event is durable and its fetch will run; when
-// it returns an error nothing was stored and Zoom should redeliver.
-// Redeliveries of one event store one row and queue one fetch.
+// it returns an error the event was not stored (or, after ErrIntakeSlow,
+// is not known to be) and Zoom should redeliver. Redeliveries of one event
+// store one row and queue one fetch.
 //
 // Deliveries that arrive together are committed together (group commit):
 // the top of the hour brings thousands of participant events at once, and
 // one commit for many of them costs about what one commit for one does.
 // Each caller still returns only after the commit that holds its event.
+//
+// An event whose ctx ends before its batch begins is not stored, and
+// Accept returns ctx's error as soon as ctx ends.
 func (q *Queue) Accept(ctx context.Context, ev zoom.Event) (Intake, error) {
-	return q.intake.submit(ctx, ev)
+	return q.AcceptWithin(ctx, ev, 0)
 }
 
-// acceptTx stores evs inside tx, the events in one statement; see Accept.
-func (q *Queue) acceptTx(ctx context.Context, tx *models.Tx, evs []zoom.Event) ([]Intake, error) {
-	rows := make([]*models.WebhookEvent, len(evs))
-	for i, ev := range evs {
-		rows[i] = &models.WebhookEvent{
-			DedupKey:    eventDedupKey(ev),
-			Event:       ev.Name,
-			MeetingUUID: ev.Object.UUID,
-			EventTS:     ev.EventTS,
-			Body:        string(ev.Raw),
+// ErrIntakeSlow is AcceptWithin's answer when the event was not stored in
+// time: it stays queued, and may still be stored.
+var ErrIntakeSlow = errors.New("jobs: the event was not stored in time")
+
+// AcceptWithin is Accept that waits at most wait (no limit when wait is
+// 0): Zoom counts an answer slower than 3 s as failed. Past wait it
+// returns ErrIntakeSlow while the event stays queued and is still stored
+// unless ctx ends first or it waited maxIntakeAge; if it is stored after
+// the caller answered, the redelivery Zoom sends is recognised as a
+// duplicate, so nothing is stored twice and nothing answered 200 is lost.
+func (q *Queue) AcceptWithin(ctx context.Context, ev zoom.Event, wait time.Duration) (Intake, error) {
+	in := q.prepareIntake(ev)
+	return q.intake.submit(ctx, &in, wait)
+}
+
+// intakeEvent is one delivery made ready for the batch that stores it:
+// its rows are built by the delivery's own goroutine, so that the batch's
+// leader, which holds the database's one writer, only writes them.
+type intakeEvent struct {
+	ev   zoom.Event
+	row  models.WebhookEvent
+	live *models.LiveMeeting      // for meeting.started and participant events
+	part *models.ParticipantEvent // for participant events
+}
+
+// prepareIntake builds what storing ev writes: its webhook event row and,
+// for live attendance, the meeting instance of a meeting.started or
+// participant event (live until its meeting.ended) and the participant
+// event row.
+func (q *Queue) prepareIntake(ev zoom.Event) intakeEvent {
+	in := intakeEvent{ev: ev, row: models.WebhookEvent{
+		DedupKey:    eventDedupKey(ev),
+		Event:       ev.Name,
+		MeetingUUID: ev.Object.UUID,
+		EventTS:     ev.EventTS,
+		Body:        string(ev.Raw),
+	}}
+	started := ev.Name == zoom.EventMeetingStarted || ev.Name == zoom.EventWebinarStarted
+	participant := models.IsParticipantEvent(ev.Name) && ev.Object.Participant != nil
+	if ev.Object.UUID == "" || (!started && !participant) {
+		return in
+	}
+	at := ev.Time()
+	if p := ev.Object.Participant; participant {
+		for _, t := range []*time.Time{p.JoinTime, p.LeaveTime, p.DateTime} {
+			if t != nil {
+				at = t.UTC()
+				break
+			}
 		}
+		in.part = &models.ParticipantEvent{
+			MeetingUUID: ev.Object.UUID,
+			ParticipantKey: models.EventParticipantKey(p.ParticipantUUID, p.RegistrantID, p.ParticipantUserID,
+				p.ID, p.Email, p.UserName, p.UserID),
+			Event: ev.Name, EventTime: at,
+			ParticipantUUID: p.ParticipantUUID, UserID: p.UserID, ParticipantID: p.ID,
+			ParticipantUserID: p.ParticipantUserID, RegistrantID: p.RegistrantID, CustomerKey: p.CustomerKey,
+			Name: p.UserName, Email: p.Email, LeaveReason: p.LeaveReason,
+		}
+	}
+	start := ev.Object.StartTime
+	if start.IsZero() {
+		start = at
+	}
+	if start.IsZero() {
+		start = q.cfg.Now().UTC()
+	}
+	in.live = &models.LiveMeeting{
+		UUID: ev.Object.UUID, MeetingNumber: int64(ev.Object.ID),
+		Webinar: strings.HasPrefix(ev.Name, "webinar."), Topic: ev.Object.Topic, HostID: ev.Object.HostID,
+		Type: ev.Object.Type, StartTime: start, Timezone: ev.Object.Timezone, AccountID: ev.AccountID,
+	}
+	return in
+}
+
+// acceptTx stores ins inside tx, in a few statements for the whole
+// batch: the events, then what live attendance needs of the new ones, then
+// each meeting end's instance and fetch; see Accept.
+func (q *Queue) acceptTx(ctx context.Context, tx *models.Tx, ins []*intakeEvent) ([]Intake, error) {
+	rows := make([]*models.WebhookEvent, len(ins))
+	for i, in := range ins {
+		row := in.row // RecordEvents cleans its rows in place
+		rows[i] = &row
 	}
 	isNew, err := tx.RecordEvents(ctx, rows)
 	if err != nil {
 		return nil, err
 	}
-	if err := q.liveTx(ctx, tx, evs, isNew); err != nil {
+	var meetings []models.LiveMeeting
+	var parts []models.ParticipantEvent
+	for i, in := range ins {
+		if !isNew[i] || in.live == nil {
+			continue
+		}
+		meetings = append(meetings, *in.live)
+		if in.part != nil {
+			parts = append(parts, *in.part)
+		}
+	}
+	if err := tx.EnsureLiveMeetings(ctx, meetings); err != nil {
 		return nil, err
 	}
-	outs := make([]Intake, len(evs))
-	for i, ev := range evs {
+	if err := tx.RecordParticipantEvents(ctx, parts); err != nil {
+		return nil, err
+	}
+	outs := make([]Intake, len(ins))
+	for i, in := range ins {
 		outs[i].New = isNew[i]
-		if ev.IsMeetingEnd() {
-			if err := q.meetingEndedTx(ctx, tx, ev, &outs[i]); err != nil {
+		if in.ev.IsMeetingEnd() {
+			if err := q.meetingEndedTx(ctx, tx, in.ev, &outs[i]); err != nil {
 				return nil, err
 			}
 		}
 	}
 	return outs, nil
-}
-
-// liveTx stores what live attendance needs of the new events among evs,
-// inside tx, in two statements: the meeting instance of every
-// meeting.started and participant event not stored yet (live until its
-// meeting.ended), and one participant event row per participant event.
-func (q *Queue) liveTx(ctx context.Context, tx *models.Tx, evs []zoom.Event, isNew []bool) error {
-	var meetings []models.LiveMeeting
-	var parts []models.ParticipantEvent
-	for i, ev := range evs {
-		started := ev.Name == zoom.EventMeetingStarted || ev.Name == zoom.EventWebinarStarted
-		participant := models.IsParticipantEvent(ev.Name) && ev.Object.Participant != nil
-		if !isNew[i] || ev.Object.UUID == "" || (!started && !participant) {
-			continue
-		}
-		at := ev.Time()
-		if p := ev.Object.Participant; participant {
-			for _, t := range []*time.Time{p.JoinTime, p.LeaveTime, p.DateTime} {
-				if t != nil {
-					at = t.UTC()
-					break
-				}
-			}
-			parts = append(parts, models.ParticipantEvent{
-				MeetingUUID: ev.Object.UUID,
-				ParticipantKey: models.EventParticipantKey(p.ParticipantUUID, p.RegistrantID, p.ParticipantUserID,
-					p.ID, p.Email, p.UserName, p.UserID),
-				Event: ev.Name, EventTime: at,
-				ParticipantUUID: p.ParticipantUUID, UserID: p.UserID, ParticipantID: p.ID,
-				ParticipantUserID: p.ParticipantUserID, RegistrantID: p.RegistrantID, CustomerKey: p.CustomerKey,
-				Name: p.UserName, Email: p.Email, LeaveReason: p.LeaveReason,
-			})
-		}
-		start := ev.Object.StartTime
-		if start.IsZero() {
-			start = at
-		}
-		if start.IsZero() {
-			start = q.cfg.Now().UTC()
-		}
-		meetings = append(meetings, models.LiveMeeting{
-			UUID: ev.Object.UUID, MeetingNumber: int64(ev.Object.ID),
-			Webinar: strings.HasPrefix(ev.Name, "webinar."), Topic: ev.Object.Topic, HostID: ev.Object.HostID,
-			Type: ev.Object.Type, StartTime: start, Timezone: ev.Object.Timezone, AccountID: ev.AccountID,
-		})
-	}
-	if err := tx.EnsureLiveMeetings(ctx, meetings); err != nil {
-		return err
-	}
-	return tx.RecordParticipantEvents(ctx, parts)
 }
 
 // meetingEndedTx upserts the instance of a meeting or webinar end and
@@ -155,66 +196,160 @@ func (q *Queue) meetingEndedTx(ctx context.Context, tx *models.Tx, ev zoom.Event
 // maxIntakeBatch bounds the events committed in one transaction.
 const maxIntakeBatch = 256
 
-// groupCommit batches concurrent Accept calls into shared transactions
-// without a goroutine of its own: the first caller to find no batch under
-// way leads one, taking every delivery waiting at that moment; when it is
-// done it hands the lead to the oldest delivery still waiting, if any.
+// maxIntakeWaiting bounds the deliveries waiting for a batch; past it
+// Accept refuses at once (Zoom redelivers), so that a stuck database
+// cannot make memory grow without end.
+const maxIntakeWaiting = 20_000
+
+// maxIntakeAge is how long a delivery may wait for its batch to begin; an
+// older one is dropped unstored (its caller answered 503 long ago).
+const maxIntakeAge = 30 * time.Second
+
+// errIntakeFull refuses a delivery when maxIntakeWaiting wait already.
+var errIntakeFull = errors.New("jobs: too many events are waiting to be stored")
+
+// groupCommit batches concurrent Accept calls into shared transactions.
+// The first delivery to find no batch under way starts a leader goroutine,
+// which commits every delivery waiting at that moment, then the ones that
+// arrived meanwhile, and ends when none is left; each caller waits only for
+// its own outcome (or its deadline).
 type groupCommit struct {
 	q       *Queue
 	mu      sync.Mutex
 	waiting []*intakeReq
+	arrived chan struct{} // a delivery was added to waiting (buffered: 1)
 	leading bool
-	batches atomic.Int64 // transactions begun, for tests and curiosity
+	// callers is the number of callers inside submit; peak the most since
+	// the last batch; inFlight gather's estimate of the deliveries that
+	// arrive together.
+	callers, peak, inFlight int
+	batches                 atomic.Int64 // transactions begun, for tests and curiosity
 }
 
 type intakeReq struct {
-	ctx  context.Context
-	ev   zoom.Event
-	out  Intake
-	err  error
-	done chan struct{} // closed when out and err are set
-	lead chan struct{} // closed when this caller is to lead the next batch
+	ctx     context.Context
+	in      *intakeEvent
+	expires time.Time
+	out     Intake
+	err     error
+	done    chan struct{} // closed when out and err are set
 }
 
-func (g *groupCommit) submit(ctx context.Context, ev zoom.Event) (Intake, error) {
-	r := &intakeReq{ctx: ctx, ev: ev, done: make(chan struct{}), lead: make(chan struct{})}
+func (g *groupCommit) submit(ctx context.Context, in *intakeEvent, wait time.Duration) (Intake, error) {
+	if err := ctx.Err(); err != nil {
+		return Intake{}, err
+	}
+	r := &intakeReq{ctx: ctx, in: in, expires: time.Now().Add(maxIntakeAge), done: make(chan struct{})}
 	g.mu.Lock()
+	if len(g.waiting) >= maxIntakeWaiting {
+		g.mu.Unlock()
+		return Intake{}, errIntakeFull
+	}
 	g.waiting = append(g.waiting, r)
-	lead := !g.leading
-	if lead {
+	g.callers++
+	g.peak = max(g.peak, g.callers)
+	select {
+	case g.arrived <- struct{}{}:
+	default:
+	}
+	if !g.leading {
 		g.leading = true
+		go g.lead()
 	}
 	g.mu.Unlock()
-	if !lead {
+	defer func() {
+		g.mu.Lock()
+		g.callers--
+		g.mu.Unlock()
+	}()
+
+	var late <-chan time.Time
+	if wait > 0 {
+		t := time.NewTimer(wait)
+		defer t.Stop()
+		late = t.C
+	}
+	select {
+	case <-r.done:
+		return r.out, r.err
+	case <-ctx.Done():
+	case <-late:
+	}
+	select {
+	case <-r.done: // both were ready: the outcome wins
+		return r.out, r.err
+	default:
+	}
+	if err := ctx.Err(); err != nil {
+		return Intake{}, err
+	}
+	return Intake{}, fmt.Errorf("%w (waited %s)", ErrIntakeSlow, wait)
+}
+
+// lead commits the waiting deliveries, at most maxIntakeBatch at a time,
+// until none is left.
+func (g *groupCommit) lead() {
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	for {
+		g.gather(timer)
+		g.mu.Lock()
+		n := min(len(g.waiting), maxIntakeBatch)
+		if n == 0 {
+			g.leading = false
+			g.waiting = nil // let a burst's backing array go
+			g.mu.Unlock()
+			return
+		}
+		batch := g.waiting[:n:n]
+		g.waiting = g.waiting[n:]
+		g.mu.Unlock()
+		g.commit(batch)
+	}
+}
+
+// A batch lingers for more deliveries while they keep coming: until half
+// the deliveries recently in flight wait (the batch then commits while
+// the other half is still being received, and the two halves take turns),
+// no delivery came for intakeQuiet, or intakeLinger passed. Sequential
+// deliveries therefore never wait, and a burst commits in batches that
+// cost a few page writes per event instead of a commit each (BENCHMARKS.md,
+// "intake at the top of the hour").
+const (
+	intakeQuiet  = 300 * time.Microsecond
+	intakeLinger = 3 * time.Millisecond
+)
+
+// gather waits before a batch while deliveries keep arriving; see
+// intakeQuiet.
+func (g *groupCommit) gather(timer *time.Timer) {
+	g.mu.Lock()
+	// In flight: the most callers seen inside Accept since the last
+	// batch, or a slowly fading memory of earlier bursts.
+	g.inFlight = max(g.peak, g.inFlight*7/8)
+	g.peak = g.callers
+	fill := min(g.inFlight/2, maxIntakeBatch)
+	g.mu.Unlock()
+	deadline := time.Now().Add(intakeLinger)
+	for {
+		g.mu.Lock()
+		n := len(g.waiting)
+		g.mu.Unlock()
+		if n >= fill {
+			return
+		}
+		d := min(intakeQuiet, time.Until(deadline))
+		if d <= 0 {
+			return
+		}
+		timer.Reset(d)
 		select {
-		case <-r.done:
-			return r.out, r.err
-		case <-r.lead:
+		case <-g.arrived:
+			timer.Stop()
+		case <-timer.C:
+			return
 		}
 	}
-	g.runBatch()
-	<-r.done // the batch it led held it
-	return r.out, r.err
-}
-
-// runBatch commits the waiting deliveries (at most maxIntakeBatch), then
-// hands the lead on.
-func (g *groupCommit) runBatch() {
-	g.mu.Lock()
-	n := min(len(g.waiting), maxIntakeBatch)
-	batch := g.waiting[:n:n]
-	g.waiting = g.waiting[n:]
-	g.mu.Unlock()
-
-	g.commit(batch)
-
-	g.mu.Lock()
-	if len(g.waiting) > 0 {
-		close(g.waiting[0].lead)
-	} else {
-		g.leading = false
-	}
-	g.mu.Unlock()
 }
 
 // commit stores batch in one transaction and answers each delivery. If the
@@ -223,8 +358,8 @@ func (g *groupCommit) runBatch() {
 func (g *groupCommit) commit(batch []*intakeReq) {
 	live := batch[:0:0]
 	for _, r := range batch {
-		if err := r.ctx.Err(); err != nil {
-			r.err = err // its caller gave up; Zoom will redeliver
+		if err := r.gone(); err != nil {
+			r.err = err // Zoom will redeliver
 			close(r.done)
 			continue
 		}
@@ -239,14 +374,14 @@ func (g *groupCommit) commit(batch []*intakeReq) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(live[0].ctx), 30*time.Second)
 	defer cancel()
 	g.batches.Add(1)
-	evs := make([]zoom.Event, len(live))
+	ins := make([]*intakeEvent, len(live))
 	for i, r := range live {
-		evs[i] = r.ev
+		ins[i] = r.in
 	}
 	var outs []Intake
 	err := g.q.store.Tx(ctx, func(tx *models.Tx) error {
 		var err error
-		outs, err = g.q.acceptTx(ctx, tx, evs)
+		outs, err = g.q.acceptTx(ctx, tx, ins)
 		return err
 	})
 	if err == nil || len(live) == 1 {
@@ -262,8 +397,12 @@ func (g *groupCommit) commit(batch []*intakeReq) {
 	}
 	g.q.log.Warn("group commit failed; storing its events one by one", "events", len(live), "error", err)
 	for _, r := range live {
+		if r.err = r.gone(); r.err != nil {
+			close(r.done)
+			continue
+		}
 		r.err = g.q.store.Tx(ctx, func(tx *models.Tx) error {
-			outs, err := g.q.acceptTx(ctx, tx, []zoom.Event{r.ev})
+			outs, err := g.q.acceptTx(ctx, tx, []*intakeEvent{r.in})
 			if err == nil {
 				r.out = outs[0]
 			}
@@ -274,6 +413,18 @@ func (g *groupCommit) commit(batch []*intakeReq) {
 		}
 		close(r.done)
 	}
+}
+
+// gone says why r is no longer to be stored: its ctx ended, or it waited
+// longer than maxIntakeAge.
+func (r *intakeReq) gone() error {
+	if err := r.ctx.Err(); err != nil {
+		return err
+	}
+	if time.Now().After(r.expires) {
+		return fmt.Errorf("jobs: dropped after waiting %s to be stored", maxIntakeAge)
+	}
+	return nil
 }
 
 func eventDedupKey(ev zoom.Event) string {

@@ -147,7 +147,7 @@ type testEnv struct {
 // survive the database's precision unchanged.
 var start = time.Date(2026, time.March, 2, 15, 0, 0, 0, time.UTC)
 
-func newTestEnv(t *testing.T, cfg Config) *testEnv {
+func newTestEnv(t testing.TB, cfg Config) *testEnv {
 	t.Helper()
 	ctx := context.Background()
 	dsn := testdb.DSN(t)

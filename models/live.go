@@ -312,14 +312,18 @@ func (s *Tx) EnsureLiveMeetings(ctx context.Context, ms []LiveMeeting) error {
 
 // liveMeetingInsert creates live meeting instances (EnsureLiveMeetings):
 // the columns GORM's Create of a Meeting writes, with the same values, and
-// the topic and host of a stored instance filled in where empty.
+// the topic and host of a stored instance filled in where empty (and the
+// row not written at all when neither is).
 var liveMeetingInsert = rowInsert{
 	table: "meetings",
 	cols: []string{"uuid", "meeting_number", "webinar", "topic", "host_id", "host_name", "host_email", "type",
 		"start_time", "timezone", "account_id", "fetch_status", "last_error", "source", "created_at", "updated_at"},
 	suffix: "ON CONFLICT (uuid) DO UPDATE SET " +
 		"topic = CASE WHEN meetings.topic = '' THEN excluded.topic ELSE meetings.topic END, " +
-		"host_id = CASE WHEN meetings.host_id = '' THEN excluded.host_id ELSE meetings.host_id END",
+		"host_id = CASE WHEN meetings.host_id = '' THEN excluded.host_id ELSE meetings.host_id END " +
+		// A stored instance with both is left unwritten: each batch of a
+		// live meeting's events would otherwise rewrite its row.
+		"WHERE meetings.topic = '' OR meetings.host_id = ''",
 }
 
 // participantEventInsert stores live participant events; one stored

@@ -21,7 +21,7 @@ type WebhookEvent struct {
 	Event       string    `gorm:"not null"`
 	MeetingUUID string    `gorm:"index"`
 	EventTS     int64     `gorm:"not null;uniqueIndex:idx_webhook_events_ts_key,priority:1"` // milliseconds, as Zoom sent it
-	ReceivedAt  time.Time `gorm:"not null;index"`
+	ReceivedAt  time.Time `gorm:"not null"`
 	Deliveries  int       `gorm:"not null;default:1"`
 	Body        string    `gorm:"not null"` // the raw, verified body
 }

@@ -3,6 +3,7 @@ package zoom_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"rollcall/zoom"
 	"rollcall/zoom/zoomtest"
@@ -54,6 +55,31 @@ func BenchmarkFetch10000Participants(b *testing.B) {
 			}
 			b.ReportMetric(float64(b.N*10_000)/b.Elapsed().Seconds(), "rows/s")
 			b.ReportMetric(float64(pages)/float64(b.N), "pages/op")
+		})
+	}
+}
+
+// BenchmarkParseEvent parses the webhooks intake sees most: a participant
+// joining and leaving, and a meeting's end, as zoomtest sends them (every
+// field of Zoom's published payloads).
+//
+//	go test ./zoom -run XXX -bench ParseEvent -benchmem
+func BenchmarkParseEvent(b *testing.B) {
+	m := zoomtest.Generate(zoomtest.GenOptions{Participants: 3, Seed: 7})
+	at := m.Start.Add(time.Hour)
+	for name, body := range map[string][]byte{
+		"joined": zoomtest.ParticipantJoinedBody(m, m.Participants[0], at),
+		"left":   zoomtest.ParticipantLeftBody(m, m.Participants[0], at),
+		"ended":  zoomtest.MeetingEndedBody(m, at),
+	} {
+		b.Run(name, func(b *testing.B) {
+			b.SetBytes(int64(len(body)))
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := zoom.ParseEvent(body); err != nil {
+					b.Fatal(err)
+				}
+			}
 		})
 	}
 }

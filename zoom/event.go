@@ -47,7 +47,13 @@ func (n *MeetingNumber) UnmarshalJSON(b []byte) error {
 		return nil
 	}
 	s := string(b)
-	if len(b) > 0 && b[0] == '"' {
+	if len(b) >= 2 && b[0] == '"' && b[len(b)-1] == '"' && bytes.IndexByte(b, '\\') < 0 {
+		s = s[1 : len(s)-1] // no escapes: the string is what the quotes hold
+		if s == "" {
+			*n = 0
+			return nil
+		}
+	} else if len(b) > 0 && b[0] == '"' {
 		if err := json.Unmarshal(b, &s); err != nil {
 			return fmt.Errorf("zoom: meeting number: %w", err)
 		}
@@ -231,6 +237,53 @@ func isKnownEvent(name string) bool {
 // elsewhere is left zero. Any other event is parsed on a best-effort basis
 // and never fails because of its payload.object; Raw always keeps the body.
 func ParseEvent(body []byte) (Event, error) {
+	if e, ok := parseEventFast(body); ok {
+		return e, nil
+	}
+	return parseEventSlow(body)
+}
+
+// eventFastJSON is a webhook body decoded in one pass, payload.object
+// included.
+type eventFastJSON struct {
+	Event   *string       `json:"event"`
+	EventTS MeetingNumber `json:"event_ts"` // same rules: digits as a JSON number or string
+	Payload *struct {
+		AccountID  string           `json:"account_id"`
+		Object     *eventObjectJSON `json:"object"`
+		PlainToken string           `json:"plainToken"`
+	} `json:"payload"`
+}
+
+// parseEventFast is ParseEvent for a well-formed body, in one decoding
+// pass: ok is false for anything it does not take as it comes (any
+// decoding error, a missing event name, a time that does not parse), and
+// parseEventSlow then decides, with its exact errors and its leniency.
+func parseEventFast(body []byte) (Event, bool) {
+	var env eventFastJSON
+	if err := json.Unmarshal(body, &env); err != nil || env.Event == nil || *env.Event == "" {
+		return Event{}, false
+	}
+	e := Event{Name: *env.Event, EventTS: int64(env.EventTS), Raw: bytes.Clone(body)}
+	if env.Payload == nil {
+		return e, true
+	}
+	e.AccountID = env.Payload.AccountID
+	e.PlainToken = env.Payload.PlainToken
+	if j := env.Payload.Object; j != nil {
+		o, err := eventObject(j)
+		if err != nil {
+			return Event{}, false
+		}
+		e.Object = o
+	}
+	return e, true
+}
+
+// parseEventSlow is ParseEvent in two passes: the envelope, then
+// payload.object on its own, so that what is wrong in the object can be
+// told from what is wrong in the envelope.
+func parseEventSlow(body []byte) (Event, error) {
 	var env eventJSON
 	if err := json.Unmarshal(body, &env); err != nil {
 		return Event{}, fmt.Errorf("zoom: webhook body: %w", err)
@@ -263,13 +316,19 @@ func ParseEvent(body []byte) (Event, error) {
 
 func parseEventObject(b []byte) (EventObject, error) {
 	var j eventObjectJSON
-	var firstErr error
 	if err := json.Unmarshal(b, &j); err != nil {
 		var typeErr *json.UnmarshalTypeError
 		if !errors.As(err, &typeErr) || typeErr.Field == "" {
 			return EventObject{}, err
 		}
 	}
+	return eventObject(&j)
+}
+
+// eventObject converts a decoded payload.object; the error is the first
+// time that does not parse (that field is left zero).
+func eventObject(j *eventObjectJSON) (EventObject, error) {
+	var firstErr error
 	keep := func(err error) {
 		if firstErr == nil {
 			firstErr = err
