@@ -205,7 +205,11 @@ const maxIntakeWaiting = 20_000
 // older one is dropped unstored (its caller answered 503 long ago).
 const maxIntakeAge = 30 * time.Second
 
-// errIntakeFull refuses a delivery when maxIntakeWaiting wait already.
+// errIntakeExpired drops a delivery that waited longer than maxAge for
+// its batch.
+var errIntakeExpired = errors.New("jobs: the event waited too long to be stored; dropped")
+
+// errIntakeFull refuses a delivery when maxWaiting wait already.
 var errIntakeFull = errors.New("jobs: too many events are waiting to be stored")
 
 // groupCommit batches concurrent Accept calls into shared transactions.
@@ -224,6 +228,14 @@ type groupCommit struct {
 	// arrive together.
 	callers, peak, inFlight int
 	batches                 atomic.Int64 // transactions begun, for tests and curiosity
+	// maxWaiting and maxAge are maxIntakeWaiting and maxIntakeAge; tests
+	// shrink them.
+	maxWaiting int
+	maxAge     time.Duration
+}
+
+func newGroupCommit(q *Queue) *groupCommit {
+	return &groupCommit{q: q, arrived: make(chan struct{}, 1), maxWaiting: maxIntakeWaiting, maxAge: maxIntakeAge}
 }
 
 type intakeReq struct {
@@ -239,9 +251,9 @@ func (g *groupCommit) submit(ctx context.Context, in *intakeEvent, wait time.Dur
 	if err := ctx.Err(); err != nil {
 		return Intake{}, err
 	}
-	r := &intakeReq{ctx: ctx, in: in, expires: time.Now().Add(maxIntakeAge), done: make(chan struct{})}
+	r := &intakeReq{ctx: ctx, in: in, expires: time.Now().Add(g.maxAge), done: make(chan struct{})}
 	g.mu.Lock()
-	if len(g.waiting) >= maxIntakeWaiting {
+	if len(g.waiting) >= g.maxWaiting {
 		g.mu.Unlock()
 		return Intake{}, errIntakeFull
 	}
@@ -416,13 +428,13 @@ func (g *groupCommit) commit(batch []*intakeReq) {
 }
 
 // gone says why r is no longer to be stored: its ctx ended, or it waited
-// longer than maxIntakeAge.
+// longer than its batch's maxAge.
 func (r *intakeReq) gone() error {
 	if err := r.ctx.Err(); err != nil {
 		return err
 	}
 	if time.Now().After(r.expires) {
-		return fmt.Errorf("jobs: dropped after waiting %s to be stored", maxIntakeAge)
+		return errIntakeExpired
 	}
 	return nil
 }

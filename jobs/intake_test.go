@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"rollcall/models"
 	"rollcall/zoom"
 )
 
@@ -126,4 +127,120 @@ func TestAcceptSkipsAGoneCaller(t *testing.T) {
 	cancel()
 	_, err = q.Accept(ctx, participantEvent("live-3", 1))
 	assert.ErrorIs(t, err, context.Canceled)
+}
+
+// lockEvents holds, from a connection of its own, the lock that storing an
+// event needs (SQLite's write lock; on PostgreSQL a lock on the events
+// table that lets reads through), until the function it returns is called.
+func lockEvents(t *testing.T, e *testEnv) (unlock func()) {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := e.db.Conn(ctx)
+	require.NoError(t, err)
+	lock, release := "BEGIN IMMEDIATE", "ROLLBACK"
+	if e.store.Dialect() == models.DialectPostgres {
+		lock = "BEGIN; LOCK TABLE webhook_events IN EXCLUSIVE MODE"
+	}
+	_, err = conn.ExecContext(ctx, lock)
+	require.NoError(t, err)
+	var once sync.Once
+	unlock = func() {
+		once.Do(func() {
+			_, err := conn.ExecContext(ctx, release)
+			assert.NoError(t, err)
+			conn.Close()
+		})
+	}
+	t.Cleanup(unlock)
+	return unlock
+}
+
+// A caller that cannot wait (Zoom gives up after 3 s) gets ErrIntakeSlow
+// in time, and its event is still stored once the database is free: the
+// redelivery Zoom then sends is a duplicate.
+func TestAcceptWithinAnswersInTimeAndStoresLater(t *testing.T) {
+	ctx := context.Background()
+	e := newTestEnv(t, Config{})
+	q, err := New(e.store, nil, e.cfg, nil)
+	require.NoError(t, err)
+	unlock := lockEvents(t, e)
+
+	_, err = q.AcceptWithin(ctx, participantEvent("slow-1", 1), 100*time.Millisecond)
+	require.ErrorIs(t, err, ErrIntakeSlow)
+	assert.Equal(t, int64(0), e.db.Count(t, "SELECT COUNT(*) FROM webhook_events"))
+
+	unlock()
+	require.Eventually(t, func() bool {
+		return e.db.Count(t, "SELECT COUNT(*) FROM webhook_events") == 1
+	}, 15*time.Second, 10*time.Millisecond)
+	in, err := q.Accept(ctx, participantEvent("slow-1", 1))
+	require.NoError(t, err)
+	assert.False(t, in.New, "the redelivery is a duplicate")
+}
+
+// waitingFor waits until n deliveries wait for a batch.
+func waitingFor(t *testing.T, q *Queue, n int) {
+	t.Helper()
+	require.Eventually(t, func() bool {
+		q.intake.mu.Lock()
+		defer q.intake.mu.Unlock()
+		return len(q.intake.waiting) == n
+	}, 10*time.Second, time.Millisecond)
+}
+
+// However long the database is stuck, the deliveries waiting for it are
+// bounded: past the limit a delivery is refused at once (Zoom redelivers),
+// and the ones already waiting are stored when the database is free.
+func TestAcceptRefusesWhenTooManyWait(t *testing.T) {
+	ctx := context.Background()
+	e := newTestEnv(t, Config{})
+	q, err := New(e.store, nil, e.cfg, nil)
+	require.NoError(t, err)
+	q.intake.maxWaiting = 3
+	unlock := lockEvents(t, e)
+
+	var wg sync.WaitGroup
+	errs := make([]error, 4)
+	wg.Go(func() { _, errs[0] = q.Accept(ctx, participantEvent("stuck-1", 0)) })
+	require.Eventually(t, func() bool { return q.intake.batches.Load() == 1 }, 10*time.Second, time.Millisecond,
+		"the first delivery's batch is waiting for the lock")
+	for i := 1; i <= 3; i++ {
+		wg.Go(func() { _, errs[i] = q.Accept(ctx, participantEvent("stuck-1", i)) })
+	}
+	waitingFor(t, q, 3)
+
+	_, err = q.Accept(ctx, participantEvent("stuck-1", 4))
+	require.ErrorIs(t, err, errIntakeFull)
+
+	unlock()
+	wg.Wait()
+	for i, err := range errs {
+		assert.NoError(t, err, i)
+	}
+	assert.Equal(t, int64(4), e.db.Count(t, "SELECT COUNT(*) FROM webhook_events"))
+}
+
+// A delivery that waited longer than maxAge for its batch to begin is
+// dropped unstored (its caller answered long ago, and Zoom redelivers).
+func TestAcceptDropsADeliveryThatWaitedTooLong(t *testing.T) {
+	ctx := context.Background()
+	e := newTestEnv(t, Config{})
+	q, err := New(e.store, nil, e.cfg, nil)
+	require.NoError(t, err)
+	q.intake.maxAge = 50 * time.Millisecond
+	unlock := lockEvents(t, e)
+
+	var wg sync.WaitGroup
+	var first, second error
+	wg.Go(func() { _, first = q.Accept(ctx, participantEvent("old-1", 1)) })
+	require.Eventually(t, func() bool { return q.intake.batches.Load() == 1 }, 10*time.Second, time.Millisecond)
+	wg.Go(func() { _, second = q.Accept(ctx, participantEvent("old-1", 2)) })
+	waitingFor(t, q, 1)
+	time.Sleep(100 * time.Millisecond) // past maxAge
+	unlock()
+	wg.Wait()
+
+	assert.NoError(t, first)
+	assert.ErrorIs(t, second, errIntakeExpired)
+	assert.Equal(t, int64(1), e.db.Count(t, "SELECT COUNT(*) FROM webhook_events"))
 }

@@ -178,7 +178,7 @@ func New(store *models.Store, src ParticipantSource, cfg Config, log *slog.Logge
 		return nil, err
 	}
 	q := &Queue{store: store, cfg: cfg, log: log}
-	q.intake = &groupCommit{q: q, arrived: make(chan struct{}, 1)}
+	q.intake = newGroupCommit(q)
 	rc := &river.Config{
 		Logger:               quiet(log),
 		MaxAttempts:          cfg.MaxAttempts,
