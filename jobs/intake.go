@@ -123,15 +123,14 @@ func (q *Queue) prepareIntake(ev zoom.Event) intakeEvent {
 func (q *Queue) acceptTx(ctx context.Context, tx *models.Tx, ins []*intakeEvent) ([]Intake, error) {
 	rows := make([]*models.WebhookEvent, len(ins))
 	for i, in := range ins {
-		row := in.row // RecordEvents cleans its rows in place
-		rows[i] = &row
+		rows[i] = &in.row // cleaned in place by RecordEvents, which is idempotent
 	}
 	isNew, err := tx.RecordEvents(ctx, rows)
 	if err != nil {
 		return nil, err
 	}
-	var meetings []models.LiveMeeting
-	var parts []models.ParticipantEvent
+	meetings := make([]models.LiveMeeting, 0, len(ins))
+	parts := make([]models.ParticipantEvent, 0, len(ins))
 	for i, in := range ins {
 		if !isNew[i] || in.live == nil {
 			continue

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // The hot writes (webhook intake, storing a fetch) skip GORM: its
@@ -28,8 +29,29 @@ type rowInsert struct {
 	suffix string
 }
 
+// statements caches rowInsert.statement's results: the hot inserts ask
+// for the same few shapes all day.
+var statements sync.Map // statementKey -> string
+
+type statementKey struct {
+	ins     *rowInsert
+	dialect string
+	rows    int
+}
+
 // statement returns the SQL of ins for rows rows in dialect's placeholders.
-func (ins rowInsert) statement(dialect string, rows int) string {
+func (ins *rowInsert) statement(dialect string, rows int) string {
+	k := statementKey{ins, dialect, rows}
+	if q, ok := statements.Load(k); ok {
+		return q.(string)
+	}
+	q := ins.build(dialect, rows)
+	statements.Store(k, q)
+	return q
+}
+
+// build writes the SQL that statement returns.
+func (ins *rowInsert) build(dialect string, rows int) string {
 	var b strings.Builder
 	b.WriteString("INSERT INTO ")
 	b.WriteString(ins.table)
@@ -78,7 +100,7 @@ func chunkSize(left int) int {
 // cleaned as GORM's callback cleans them (cleanText). When scan is not
 // nil the statements' results (a RETURNING clause) are passed to it row by
 // row.
-func (s *Tx) insertRows(ctx context.Context, ins rowInsert, n int, rowArgs func(i int, args []any) []any,
+func (s *Tx) insertRows(ctx context.Context, ins *rowInsert, n int, rowArgs func(i int, args []any) []any,
 	scan func(*sql.Rows) error) error {
 	args := make([]any, 0, len(ins.cols)*min(n, maxInsertChunk))
 	for start := 0; start < n; {

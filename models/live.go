@@ -299,7 +299,7 @@ func (s *Tx) EnsureLiveMeetings(ctx context.Context, ms []LiveMeeting) error {
 		rows = append(rows, m)
 	}
 	now := time.Now().UTC()
-	err := s.insertRows(ctx, liveMeetingInsert, len(rows), func(i int, args []any) []any {
+	err := s.insertRows(ctx, &liveMeetingInsert, len(rows), func(i int, args []any) []any {
 		m := rows[i]
 		return append(args, m.UUID, m.MeetingNumber, m.Webinar, m.Topic, m.HostID, "", "", m.Type,
 			m.StartTime.UTC(), m.Timezone, m.AccountID, FetchLive, "", "", now, now)
@@ -351,7 +351,7 @@ func (s *Tx) RecordParticipantEvents(ctx context.Context, evs []ParticipantEvent
 			evs[i].ReceivedAt = now
 		}
 	}
-	err := s.insertRows(ctx, participantEventInsert, len(evs), func(i int, args []any) []any {
+	err := s.insertRows(ctx, &participantEventInsert, len(evs), func(i int, args []any) []any {
 		e := &evs[i]
 		return append(args, e.MeetingUUID, e.ParticipantKey, e.Event, e.EventTime, e.ParticipantUUID, e.UserID,
 			e.ParticipantID, e.ParticipantUserID, e.RegistrantID, e.CustomerKey, e.Name, e.Email,

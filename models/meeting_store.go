@@ -249,7 +249,7 @@ func (s *Tx) insertSegments(ctx context.Context, id uint64, segs []Segment) erro
 	if _, err := s.sqlTx.ExecContext(ctx, s.rebind("DELETE FROM segments WHERE meeting_id = ?"), id); err != nil {
 		return err
 	}
-	return s.insertRows(ctx, segmentInsert, len(segs), func(i int, args []any) []any {
+	return s.insertRows(ctx, &segmentInsert, len(segs), func(i int, args []any) []any {
 		g := &segs[i]
 		return append(args, g.MeetingID, g.Seq, g.Source, g.PersonKey, g.ParticipantID, g.UserID, g.ParticipantUUID,
 			g.ParticipantUserID, g.RegistrantID, g.CustomerKey, g.Name, g.Email, g.JoinTime, g.LeaveTime,

@@ -87,7 +87,7 @@ func (s *Tx) RecordEvents(ctx context.Context, evs []*WebhookEvent) (isNew []boo
 		distinct = append(distinct, e)
 	}
 	var inserted []eventKey
-	err = s.insertRows(ctx, eventInsert, len(distinct), func(i int, args []any) []any {
+	err = s.insertRows(ctx, &eventInsert, len(distinct), func(i int, args []any) []any {
 		e := distinct[i]
 		return append(args, e.DedupKey, e.Event, e.MeetingUUID, e.EventTS, e.ReceivedAt, 1, e.Body)
 	}, func(rows *sql.Rows) error {
