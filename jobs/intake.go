@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -231,6 +232,8 @@ type groupCommit struct {
 	// shrink them.
 	maxWaiting int
 	maxAge     time.Duration
+	// beforeCommit, when set (by tests), runs before each batch.
+	beforeCommit func(batch []*intakeReq)
 }
 
 func newGroupCommit(q *Queue) *groupCommit {
@@ -315,8 +318,39 @@ func (g *groupCommit) lead() {
 		batch := g.waiting[:n:n]
 		g.waiting = g.waiting[n:]
 		g.mu.Unlock()
-		g.commit(batch)
+		g.commitGuarded(batch)
 	}
+}
+
+// commitGuarded is commit that survives a panic: the deliveries of the
+// batch not answered yet get an error (Zoom redelivers them), the panic is
+// logged with its stack, and the leader goes on with the next batch
+// instead of leaving every later delivery waiting for a leader that died.
+func (g *groupCommit) commitGuarded(batch []*intakeReq) {
+	defer func() {
+		p := recover()
+		if p == nil {
+			return
+		}
+		msg := fmt.Sprint(p)
+		if len(msg) > 1024 {
+			msg = msg[:1024]
+		}
+		g.q.log.Error("intake: storing a batch of events panicked; they are refused", "events", len(batch),
+			"panic", msg, "stack", string(debug.Stack()))
+		for _, r := range batch {
+			select {
+			case <-r.done:
+			default:
+				r.out, r.err = Intake{}, fmt.Errorf("jobs: storing the event failed: %s", msg)
+				close(r.done)
+			}
+		}
+	}()
+	if g.beforeCommit != nil {
+		g.beforeCommit(batch)
+	}
+	g.commit(batch)
 }
 
 // A batch lingers for more deliveries while they keep coming: until half

@@ -1,8 +1,10 @@
 package jobs
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"log/slog"
 	"sync"
 	"testing"
 	"time"
@@ -242,5 +244,26 @@ func TestAcceptDropsADeliveryThatWaitedTooLong(t *testing.T) {
 
 	assert.NoError(t, first)
 	assert.ErrorIs(t, second, errIntakeExpired)
+	assert.Equal(t, int64(1), e.db.Count(t, "SELECT COUNT(*) FROM webhook_events"))
+}
+
+// A batch that panics refuses its own events (Zoom redelivers them) and
+// leaves the intake working: the next delivery is stored.
+func TestAcceptSurvivesABatchThatPanics(t *testing.T) {
+	ctx := context.Background()
+	e := newTestEnv(t, Config{})
+	var logs bytes.Buffer
+	q, err := New(e.store, nil, e.cfg, slog.New(slog.NewTextHandler(&logs, nil)))
+	require.NoError(t, err)
+	var once sync.Once
+	q.intake.beforeCommit = func([]*intakeReq) { once.Do(func() { panic("a bug") }) }
+
+	_, err = q.Accept(ctx, participantEvent("panic-1", 1))
+	require.ErrorContains(t, err, "a bug")
+	assert.Contains(t, logs.String(), "panicked")
+
+	in, err := q.Accept(ctx, participantEvent("panic-1", 1))
+	require.NoError(t, err)
+	assert.True(t, in.New, "the refused event was not stored")
 	assert.Equal(t, int64(1), e.db.Count(t, "SELECT COUNT(*) FROM webhook_events"))
 }
