@@ -37,8 +37,8 @@ type Intake struct {
 // one commit for many of them costs about what one commit for one does.
 // Each caller still returns only after the commit that holds its event.
 //
-// An event whose ctx ends before its batch begins is not stored, and
-// Accept returns ctx's error as soon as ctx ends.
+// Accept returns ctx's error as soon as ctx ends. The event is then stored
+// only if its batch had already begun; one whose ctx ended before is not.
 func (q *Queue) Accept(ctx context.Context, ev zoom.Event) (Intake, error) {
 	return q.AcceptWithin(ctx, ev, 0)
 }
