@@ -196,10 +196,14 @@ func (q *Queue) meetingEndedTx(ctx context.Context, tx *models.Tx, ev zoom.Event
 // maxIntakeBatch bounds the events committed in one transaction.
 const maxIntakeBatch = 256
 
-// maxIntakeWaiting bounds the deliveries waiting for a batch; past it
-// Accept refuses at once (Zoom redelivers), so that a stuck database
-// cannot make memory grow without end.
-const maxIntakeWaiting = 20_000
+// maxIntakeWaiting and maxIntakeBytes bound the deliveries waiting for
+// or in a batch, in number and in bytes held (bodies of up to 1 MiB);
+// past either Accept refuses at once (Zoom redelivers), so that a stuck
+// database cannot make memory grow without end.
+const (
+	maxIntakeWaiting = 20_000
+	maxIntakeBytes   = 64 << 20
+)
 
 // maxIntakeAge is how long a delivery may wait for its batch to begin; an
 // older one is dropped unstored (its caller answered 503 long ago).
@@ -209,7 +213,8 @@ const maxIntakeAge = 30 * time.Second
 // its batch.
 var errIntakeExpired = errors.New("jobs: the event waited too long to be stored; dropped")
 
-// errIntakeFull refuses a delivery when maxWaiting wait already.
+// errIntakeFull refuses a delivery when maxWaiting wait already, or when
+// the deliveries waiting or in a batch hold maxBytes.
 var errIntakeFull = errors.New("jobs: too many events are waiting to be stored")
 
 // groupCommit batches concurrent Accept calls into shared transactions.
@@ -228,16 +233,19 @@ type groupCommit struct {
 	// arrive together.
 	callers, peak, inFlight int
 	batches                 atomic.Int64 // transactions begun, for tests and curiosity
-	// maxWaiting and maxAge are maxIntakeWaiting and maxIntakeAge; tests
-	// shrink them.
-	maxWaiting int
-	maxAge     time.Duration
+	// held is the bytes that the deliveries waiting or in a batch hold.
+	held int
+	// maxWaiting, maxBytes and maxAge are maxIntakeWaiting, maxIntakeBytes
+	// and maxIntakeAge; tests shrink them.
+	maxWaiting, maxBytes int
+	maxAge               time.Duration
 	// beforeCommit, when set (by tests), runs before each batch.
 	beforeCommit func(batch []*intakeReq)
 }
 
 func newGroupCommit(q *Queue) *groupCommit {
-	return &groupCommit{q: q, arrived: make(chan struct{}, 1), maxWaiting: maxIntakeWaiting, maxAge: maxIntakeAge}
+	return &groupCommit{q: q, arrived: make(chan struct{}, 1),
+		maxWaiting: maxIntakeWaiting, maxBytes: maxIntakeBytes, maxAge: maxIntakeAge}
 }
 
 type intakeReq struct {
@@ -255,11 +263,12 @@ func (g *groupCommit) submit(ctx context.Context, in *intakeEvent, wait time.Dur
 	}
 	r := &intakeReq{ctx: ctx, in: in, expires: time.Now().Add(g.maxAge), done: make(chan struct{})}
 	g.mu.Lock()
-	if len(g.waiting) >= g.maxWaiting {
+	if len(g.waiting) >= g.maxWaiting || g.held+r.size() > g.maxBytes {
 		g.mu.Unlock()
 		return Intake{}, errIntakeFull
 	}
 	g.waiting = append(g.waiting, r)
+	g.held += r.size()
 	g.callers++
 	g.peak = max(g.peak, g.callers)
 	select {
@@ -319,8 +328,17 @@ func (g *groupCommit) lead() {
 		g.waiting = g.waiting[n:]
 		g.mu.Unlock()
 		g.commitGuarded(batch)
+		g.mu.Lock()
+		for _, r := range batch {
+			g.held -= r.size()
+		}
+		g.mu.Unlock()
 	}
 }
+
+// size is about what r holds: its body twice (as received, and as the
+// row's text) and its rows.
+func (r *intakeReq) size() int { return 2*len(r.in.ev.Raw) + 1024 }
 
 // commitGuarded is commit that survives a panic: the deliveries of the
 // batch not answered yet get an error (Zoom redelivers them), the panic is

@@ -191,35 +191,47 @@ func waitingFor(t *testing.T, q *Queue, n int) {
 }
 
 // However long the database is stuck, the deliveries waiting for it are
-// bounded: past the limit a delivery is refused at once (Zoom redelivers),
-// and the ones already waiting are stored when the database is free.
+// bounded, in number and in bytes: past either limit a delivery is refused
+// at once (Zoom redelivers), and the ones already waiting are stored when
+// the database is free.
 func TestAcceptRefusesWhenTooManyWait(t *testing.T) {
-	ctx := context.Background()
-	e := newTestEnv(t, Config{})
-	q, err := New(e.store, nil, e.cfg, nil)
-	require.NoError(t, err)
-	q.intake.maxWaiting = 3
-	unlock := lockEvents(t, e)
+	one := (&intakeReq{in: &intakeEvent{ev: participantEvent("stuck", 0)}}).size()
+	for name, limit := range map[string]func(g *groupCommit){
+		"count": func(g *groupCommit) { g.maxWaiting = 3 },
+		"bytes": func(g *groupCommit) { g.maxBytes = 4*one + one/2 }, // the batch under way holds one
+	} {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			e := newTestEnv(t, Config{})
+			q, err := New(e.store, nil, e.cfg, nil)
+			require.NoError(t, err)
+			limit(q.intake)
+			unlock := lockEvents(t, e)
 
-	var wg sync.WaitGroup
-	errs := make([]error, 4)
-	wg.Go(func() { _, errs[0] = q.Accept(ctx, participantEvent("stuck-1", 0)) })
-	require.Eventually(t, func() bool { return q.intake.batches.Load() == 1 }, 10*time.Second, time.Millisecond,
-		"the first delivery's batch is waiting for the lock")
-	for i := 1; i <= 3; i++ {
-		wg.Go(func() { _, errs[i] = q.Accept(ctx, participantEvent("stuck-1", i)) })
+			var wg sync.WaitGroup
+			errs := make([]error, 4)
+			wg.Go(func() { _, errs[0] = q.Accept(ctx, participantEvent("stuck", 0)) })
+			require.Eventually(t, func() bool { return q.intake.batches.Load() == 1 }, 10*time.Second, time.Millisecond,
+				"the first delivery's batch is waiting for the lock")
+			for i := 1; i <= 3; i++ {
+				wg.Go(func() { _, errs[i] = q.Accept(ctx, participantEvent("stuck", i)) })
+			}
+			waitingFor(t, q, 3)
+
+			_, err = q.Accept(ctx, participantEvent("stuck", 4))
+			require.ErrorIs(t, err, errIntakeFull)
+
+			unlock()
+			wg.Wait()
+			for i, err := range errs {
+				assert.NoError(t, err, i)
+			}
+			assert.Equal(t, int64(4), e.db.Count(t, "SELECT COUNT(*) FROM webhook_events"))
+			q.intake.mu.Lock()
+			assert.Zero(t, q.intake.held, "what the stored deliveries held is given back")
+			q.intake.mu.Unlock()
+		})
 	}
-	waitingFor(t, q, 3)
-
-	_, err = q.Accept(ctx, participantEvent("stuck-1", 4))
-	require.ErrorIs(t, err, errIntakeFull)
-
-	unlock()
-	wg.Wait()
-	for i, err := range errs {
-		assert.NoError(t, err, i)
-	}
-	assert.Equal(t, int64(4), e.db.Count(t, "SELECT COUNT(*) FROM webhook_events"))
 }
 
 // A delivery that waited longer than maxAge for its batch to begin is
