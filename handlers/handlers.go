@@ -10,9 +10,11 @@ import (
 	"log/slog"
 	"math"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"golang.org/x/time/rate"
 
 	"rollcall/jobs"
 	"rollcall/models"
@@ -92,7 +94,20 @@ type Handlers struct {
 	bulkWait           time.Duration // how long a bulk export waits for a slot
 	// attendance remembers fetched meetings' attendance for the home page.
 	attendance *models.AttendanceCache
+	// failLogs budgets the "request failed" lines of refusals; see fail.
+	failLogs *rate.Limiter
+	unlogged atomic.Int64 // refusals failLogs held back since its last line
 }
+
+// A stranger's flood of bad requests (unsigned webhooks, unknown paths)
+// must not fill the disk: refusals are logged at most failLogsPerSecond a
+// second, in bursts of failLogsBurst, and the next line logged says how
+// many were not. Internal errors (500) are always logged: each has a
+// reference a person may quote.
+const (
+	failLogsPerSecond = 10
+	failLogsBurst     = 100
+)
 
 // Sign-in limits. A window of loginWindow; an address may make
 // loginPerAddress attempts, and loginPerAccountHere on one account. An
@@ -139,6 +154,7 @@ func New(store *models.Store, queue Queue, cfg Config, log *slog.Logger) *Handle
 		bulk:               make(chan struct{}, maxBulkExports),
 		bulkWait:           bulkExportWait,
 		ssoStarts:          newThrottle(ssoStartsPerAddress, loginWindow, cfg.Now),
+		failLogs:           rate.NewLimiter(failLogsPerSecond, failLogsBurst),
 	}
 	if cfg.SSO.OIDC != nil {
 		h.oidc = newOIDCClient(*cfg.SSO.OIDC, cfg.Now)
@@ -183,7 +199,8 @@ func (h *Handlers) route(fn func(c *gin.Context) error) gin.HandlerFunc {
 // text, models.ErrExists 409, anything else 500 with a reference that is
 // also logged — and answers with a short message: the HTML error page on
 // browser routes, {"error": {"code", "message"}} on the API, and
-// {"error": "..."} elsewhere (CSV, webhook, operators).
+// {"error": "..."} elsewhere (CSV, webhook, operators). Its log line is
+// budgeted (failLogsPerSecond), except for internal errors.
 func (h *Handlers) fail(c *gin.Context, err error) {
 	status, msg := classify(err)
 	attrs := []any{"method", clip(c.Request.Method), "path", clip(c.Request.URL.Path), "status", status, "error", err}
@@ -196,7 +213,14 @@ func (h *Handlers) fail(c *gin.Context, err error) {
 			attrs = append(attrs, "error_ref", ref)
 		}
 	}
-	h.log.Log(c.Request.Context(), level, "request failed", attrs...)
+	if status == http.StatusInternalServerError || h.failLogs.AllowN(h.cfg.Now(), 1) {
+		if n := h.unlogged.Swap(0); n > 0 {
+			attrs = append(attrs, "refusals_not_logged_before", n)
+		}
+		h.log.Log(c.Request.Context(), level, "request failed", attrs...)
+	} else {
+		h.unlogged.Add(1)
+	}
 	if c.Writer.Written() {
 		// Too late for a status: the answer is under way. Cut it short so
 		// that the client sees a broken answer, not a complete-looking one.

@@ -479,3 +479,24 @@ func TestSecurityNULInATopicNeverReachesAPage(t *testing.T) {
 		assert.Contains(t, page, "Weekly", p)
 	}
 }
+
+// Anyone can post to the webhook: a flood of unsigned ones must not grow
+// the log without end. Refusals are logged 10 a second in bursts of 100,
+// and the next line logged counts the ones that were not.
+func TestSecurityRefusalFloodKeepsTheLogSmall(t *testing.T) {
+	var logs lockedBuffer
+	e, _ := newEnvWith(t, envOptions{log: slog.New(slog.NewTextHandler(&logs, nil))})
+	body := []byte(endedBody)
+	for range 1000 {
+		status, _ := e.post(t, body, signed(body, e.now, "not the secret"))
+		require.Equal(t, http.StatusUnauthorized, status)
+	}
+	assert.Equal(t, 100, strings.Count(logs.String(), `msg="request failed"`), "the burst is logged, the rest counted")
+	assert.NotContains(t, logs.String(), "refusals_not_logged_before")
+
+	e.now = e.now.Add(time.Second) // the budget refills 10 a second
+	status, _ := e.post(t, body, signed(body, e.now, "not the secret"))
+	require.Equal(t, http.StatusUnauthorized, status)
+	assert.Equal(t, 101, strings.Count(logs.String(), `msg="request failed"`))
+	assert.Contains(t, logs.String(), "refusals_not_logged_before=900")
+}
