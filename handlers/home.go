@@ -44,19 +44,7 @@ func (h *Handlers) showHomePage(c *gin.Context) error {
 	ctx := c.Request.Context()
 	now := h.cfg.Now()
 	days := weekDays(now, loc)
-	recent, err := h.store.RecentMeetings(ctx, days[0], days[len(days)-1], homeMeetingLimit)
-	if err != nil {
-		return err
-	}
-	var numbers []int64
-	seen := map[int64]bool{}
-	for _, m := range recent {
-		if m.MeetingNumber != 0 && !seen[m.MeetingNumber] {
-			seen[m.MeetingNumber] = true
-			numbers = append(numbers, m.MeetingNumber)
-		}
-	}
-	series, err := h.store.LatestInstances(ctx, numbers, homeSeriesInstance)
+	recent, series, err := h.homeMeetings(ctx, days[0], days[len(days)-1])
 	if err != nil {
 		return err
 	}
@@ -98,6 +86,45 @@ func (h *Handlers) showHomePage(c *gin.Context) error {
 	p.Page = h.frame(c, u, "Home", "home", loc.String())
 	render(c, http.StatusOK, views.Home(p))
 	return nil
+}
+
+// homeMeetings returns the meetings that started in [from, to) and, for
+// each of their meeting numbers, the series' latest instances.
+func (h *Handlers) homeMeetings(ctx context.Context, from, to time.Time) (
+	recent []models.Meeting, series map[int64][]models.Meeting, err error) {
+	recent, err = h.store.RecentMeetings(ctx, from, to, homeMeetingLimit)
+	if err != nil {
+		return nil, nil, err
+	}
+	var numbers []int64
+	seen := map[int64]bool{}
+	for _, m := range recent {
+		if m.MeetingNumber != 0 && !seen[m.MeetingNumber] {
+			seen[m.MeetingNumber] = true
+			numbers = append(numbers, m.MeetingNumber)
+		}
+	}
+	series, err = h.store.LatestInstances(ctx, numbers, homeSeriesInstance)
+	if err != nil {
+		return nil, nil, err
+	}
+	return recent, series, nil
+}
+
+// WarmHomeCache computes into the cache the attendance the home page
+// shows — the last homeDays days, widened by a day on each side for
+// viewers east and west of UTC, and their series' latest instances — so
+// that the first manager to open / after a start does not wait for it. It
+// returns how many meetings' attendance it holds.
+func (h *Handlers) WarmHomeCache(ctx context.Context) (int, error) {
+	now := h.cfg.Now()
+	days := weekDays(now, time.UTC)
+	recent, series, err := h.homeMeetings(ctx, days[0].AddDate(0, 0, -1), days[len(days)-1].AddDate(0, 0, 1))
+	if err != nil {
+		return 0, err
+	}
+	as, err := h.attendanceOf(ctx, recent, series, now, h.thresholds())
+	return len(as), err
 }
 
 // attendanceOf returns the attendance of every meeting of recent and

@@ -36,6 +36,8 @@ type App struct {
 	store   *models.Store
 	queue   *jobs.Queue
 	handler http.Handler
+	// warmHome fills the home page's cache (handlers.WarmHomeCache).
+	warmHome func(context.Context) (int, error)
 
 	closeOnce sync.Once
 	closeErr  error
@@ -99,7 +101,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 			LateAfter: cfg.LateAfter, EarlyBefore: cfg.EarlyBefore, PresentPercent: cfg.PresentPercent,
 		},
 	}, log)
-	return &App{cfg: cfg, log: log, store: store, queue: queue, handler: h.Router()}, nil
+	return &App{cfg: cfg, log: log, store: store, queue: queue, handler: h.Router(), warmHome: h.WarmHomeCache}, nil
 }
 
 // OpenStore opens the database dsn (a SQLite file or a postgres:// URL) and
@@ -151,9 +153,19 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	// ends it softly, after HTTP.
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
+	warmCtx, stopWarming := context.WithCancel(ctx)
+	warmed := make(chan struct{})
+	go func() {
+		defer close(warmed)
+		a.warmHomeCache(warmCtx)
+	}()
+	// The store must outlive the warming: each way out below stops it and
+	// waits for it before Close.
 	if err := a.queue.Start(context.WithoutCancel(ctx)); err != nil {
 		shutCtx, cancel := context.WithTimeout(context.Background(), ShutdownTimeout)
 		defer cancel()
+		stopWarming()
+		<-warmed
 		return errors.Join(err, srv.Shutdown(shutCtx), a.Close())
 	}
 
@@ -170,7 +182,24 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
 	}
+	stopWarming()
+	<-warmed
 	return errors.Join(err, httpErr, queueErr, a.Close())
+}
+
+// warmHomeCache fills the home page's cache in the background of a start,
+// so that the first manager to open / does not wait for the attendance of
+// a week of meetings to be computed.
+func (a *App) warmHomeCache(ctx context.Context) {
+	start := time.Now()
+	n, err := a.warmHome(ctx)
+	if err != nil {
+		if ctx.Err() == nil {
+			a.log.Warn("home page cache not warmed", "error", err)
+		}
+		return
+	}
+	a.log.Info("home page cache warmed", "meetings", n, "took", time.Since(start).Round(time.Millisecond))
 }
 
 // Close closes the store. Serve calls it on the way out; call it yourself

@@ -2,10 +2,15 @@ package app_test
 
 import (
 	"context"
+	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -13,6 +18,7 @@ import (
 	"rollcall/internal/app"
 	"rollcall/internal/apptest"
 	"rollcall/internal/testdb"
+	"rollcall/models"
 	"rollcall/zoom/zoomtest"
 )
 
@@ -119,4 +125,61 @@ func TestLocalAddr(t *testing.T) {
 	} {
 		assert.Equal(t, want, app.LocalAddr(in), in)
 	}
+}
+
+// lockedLog collects an app's log, written from many goroutines.
+type lockedLog struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedLog) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// Serving starts by computing the home page's week in the background, so
+// that the first manager to open / after a start does not wait for it.
+func TestServeWarmsTheHomePageCache(t *testing.T) {
+	ctx := context.Background()
+	fake := zoomtest.NewServer()
+	defer fake.Close()
+	cfg := config(t, fake, nil)
+	seed, err := app.OpenStore(ctx, cfg.Database, nil)
+	require.NoError(t, err)
+	for i := range 3 {
+		start := time.Now().Add(-time.Duration(i+1) * 20 * time.Hour)
+		end := start.Add(time.Hour)
+		_, err := seed.UpsertEndedMeeting(ctx, models.MeetingEnded{UUID: fmt.Sprint("week-", i, "=="),
+			MeetingNumber: 81234567890, Topic: "Weekly", StartTime: start, EndTime: &end})
+		require.NoError(t, err)
+	}
+	old := time.Now().AddDate(0, 0, -30)
+	_, err = seed.UpsertEndedMeeting(ctx, models.MeetingEnded{UUID: "last-month==", StartTime: old})
+	require.NoError(t, err)
+	require.NoError(t, seed.Close())
+
+	var logs lockedLog
+	a, err := app.New(ctx, cfg, slog.New(slog.NewTextHandler(&logs, nil)))
+	require.NoError(t, err)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	serveCtx, cancel := context.WithCancel(ctx)
+	served := make(chan error, 1)
+	go func() { served <- a.Serve(serveCtx, ln) }()
+
+	// The week's three meetings (the series' latest instances are the same
+	// three); last month's is not the home page's.
+	require.Eventually(t, func() bool {
+		return strings.Contains(logs.String(), `msg="home page cache warmed" meetings=3 `)
+	}, 15*time.Second, 10*time.Millisecond, "log: %s", &logs)
+	cancel()
+	require.NoError(t, <-served)
 }
