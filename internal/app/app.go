@@ -187,10 +187,22 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	return errors.Join(err, httpErr, queueErr, a.Close())
 }
 
+// warmHomeAfter is how long after a start the home page's cache is
+// filled: long enough not to slow the first answers (load balancers'
+// health checks, webhooks queued while the app was down), short enough to
+// come before the first manager.
+const warmHomeAfter = time.Second
+
 // warmHomeCache fills the home page's cache in the background of a start,
 // so that the first manager to open / does not wait for the attendance of
 // a week of meetings to be computed.
 func (a *App) warmHomeCache(ctx context.Context) {
+	// Not before the first answers: readiness, then warmth.
+	select {
+	case <-ctx.Done():
+		return
+	case <-time.After(warmHomeAfter):
+	}
 	start := time.Now()
 	n, err := a.warmHome(ctx)
 	if err != nil {
