@@ -73,6 +73,11 @@ func TestDemoFillsThePages(t *testing.T) {
 	const pw = "a demo password from stdin"
 	d := startDemo(t, secret{value: pw, from: "stdin"})
 
+	// The demo creates its database: open it only once the demo says it is
+	// up (migrated), or the two race to set up the new file and one finds
+	// it locked.
+	require.Eventually(t, func() bool { return strings.Contains(d.Out.String(), "rollcall demo: ") },
+		60*time.Second, 10*time.Millisecond, "the demo should start")
 	db, err := models.Open(context.Background(), d.DBPath, nil)
 	require.NoError(t, err)
 	defer db.Close()
