@@ -245,21 +245,12 @@ func TestWebhookAnswers503WhenTheDatabaseCannotStore(t *testing.T) {
 	e := newEnv(t)
 	// Another writer holds the lock the webhook needs past its timeout:
 	// SQLite's write lock, or on PostgreSQL a lock on the events table.
-	conn, err := e.db.Conn(context.Background())
-	require.NoError(t, err)
-	defer conn.Close()
-	lock, unlock := "BEGIN IMMEDIATE", "ROLLBACK"
-	if e.store.Dialect() == models.DialectPostgres {
-		lock = "BEGIN; LOCK TABLE webhook_events IN ACCESS EXCLUSIVE MODE"
-	}
-	_, err = conn.ExecContext(context.Background(), lock)
-	require.NoError(t, err)
+	release := e.db.HoldWrites(t, "webhook_events")
 
 	status, _ := e.post(t, []byte(endedBody), signed([]byte(endedBody), e.now, secret))
 	assert.Equal(t, http.StatusServiceUnavailable, status)
 
-	_, err = conn.ExecContext(context.Background(), unlock)
-	require.NoError(t, err)
+	release()
 
 	// Zoom redelivers; the attempt that timed out may have committed once
 	// the lock was gone, but either way the event is stored exactly once.

@@ -12,7 +12,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"rollcall/models"
 	"rollcall/zoom"
 )
 
@@ -131,32 +130,6 @@ func TestAcceptSkipsAGoneCaller(t *testing.T) {
 	assert.ErrorIs(t, err, context.Canceled)
 }
 
-// lockEvents holds, from a connection of its own, the lock that storing an
-// event needs (SQLite's write lock; on PostgreSQL a lock on the events
-// table that lets reads through), until the function it returns is called.
-func lockEvents(t *testing.T, e *testEnv) (unlock func()) {
-	t.Helper()
-	ctx := context.Background()
-	conn, err := e.db.Conn(ctx)
-	require.NoError(t, err)
-	lock, release := "BEGIN IMMEDIATE", "ROLLBACK"
-	if e.store.Dialect() == models.DialectPostgres {
-		lock = "BEGIN; LOCK TABLE webhook_events IN EXCLUSIVE MODE"
-	}
-	_, err = conn.ExecContext(ctx, lock)
-	require.NoError(t, err)
-	var once sync.Once
-	unlock = func() {
-		once.Do(func() {
-			_, err := conn.ExecContext(ctx, release)
-			assert.NoError(t, err)
-			conn.Close()
-		})
-	}
-	t.Cleanup(unlock)
-	return unlock
-}
-
 // A caller that cannot wait (Zoom gives up after 3 s) gets ErrIntakeSlow
 // in time, and its event is still stored once the database is free: the
 // redelivery Zoom then sends is a duplicate.
@@ -165,7 +138,7 @@ func TestAcceptWithinAnswersInTimeAndStoresLater(t *testing.T) {
 	e := newTestEnv(t, Config{})
 	q, err := New(e.store, nil, e.cfg, nil)
 	require.NoError(t, err)
-	unlock := lockEvents(t, e)
+	unlock := e.db.HoldWrites(t, "webhook_events")
 
 	_, err = q.AcceptWithin(ctx, participantEvent("slow-1", 1), 100*time.Millisecond)
 	require.ErrorIs(t, err, ErrIntakeSlow)
@@ -206,7 +179,7 @@ func TestAcceptRefusesWhenTooManyWait(t *testing.T) {
 			q, err := New(e.store, nil, e.cfg, nil)
 			require.NoError(t, err)
 			limit(q.intake)
-			unlock := lockEvents(t, e)
+			unlock := e.db.HoldWrites(t, "webhook_events")
 
 			var wg sync.WaitGroup
 			errs := make([]error, 4)
@@ -242,7 +215,7 @@ func TestAcceptDropsADeliveryThatWaitedTooLong(t *testing.T) {
 	q, err := New(e.store, nil, e.cfg, nil)
 	require.NoError(t, err)
 	q.intake.maxAge = 50 * time.Millisecond
-	unlock := lockEvents(t, e)
+	unlock := e.db.HoldWrites(t, "webhook_events")
 
 	var wg sync.WaitGroup
 	var first, second error

@@ -1,9 +1,11 @@
 package testdb
 
 import (
+	"context"
 	"database/sql"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	_ "github.com/mattn/go-sqlite3" // registers the "sqlite3" driver
@@ -91,4 +93,37 @@ func (db *DB) rebind(query string) string {
 		b.WriteRune(r)
 	}
 	return b.String()
+}
+
+// HoldWrites takes, on a connection of its own, the lock that writing to
+// table needs — SQLite's write lock (the whole file), or on PostgreSQL an
+// EXCLUSIVE lock on table, which still lets reads through — and holds it
+// until the function it returns is called (at the latest when tb ends).
+// Tests use it to make the app's writes wait.
+func (db *DB) HoldWrites(tb testing.TB, table string) (release func()) {
+	tb.Helper()
+	ctx := context.Background()
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		tb.Fatalf("testdb: hold writes: %v", err)
+	}
+	lock := "BEGIN IMMEDIATE"
+	if db.postgres {
+		lock = "BEGIN; LOCK TABLE " + table + " IN EXCLUSIVE MODE"
+	}
+	if _, err := conn.ExecContext(ctx, lock); err != nil {
+		conn.Close()
+		tb.Fatalf("testdb: hold writes: %v", err)
+	}
+	var once sync.Once
+	release = func() {
+		once.Do(func() {
+			if _, err := conn.ExecContext(ctx, "ROLLBACK"); err != nil {
+				tb.Errorf("testdb: release writes: %v", err)
+			}
+			conn.Close()
+		})
+	}
+	tb.Cleanup(release)
+	return release
 }
