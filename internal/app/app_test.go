@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -127,24 +126,6 @@ func TestLocalAddr(t *testing.T) {
 	}
 }
 
-// lockedLog collects an app's log, written from many goroutines.
-type lockedLog struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedLog) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // Serving starts by computing the home page's week in the background, so
 // that the first manager to open / after a start does not wait for it.
 func TestServeWarmsTheHomePageCache(t *testing.T) {
@@ -166,7 +147,7 @@ func TestServeWarmsTheHomePageCache(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, seed.Close())
 
-	var logs lockedLog
+	var logs apptest.Buffer
 	a, err := app.New(ctx, cfg, slog.New(slog.NewTextHandler(&logs, nil)))
 	require.NoError(t, err)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

@@ -1,7 +1,6 @@
 package demo
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -9,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,28 +18,10 @@ import (
 	"rollcall/models"
 )
 
-// syncBuffer is a bytes.Buffer safe for a writer and a reader at once.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // demoRun is the demo serving on a free loopback port with a temp database.
 type demoRun struct {
 	URL, DBPath string
-	Out         *syncBuffer // what it printed
+	Out         *apptest.Buffer // what it printed
 }
 
 // startDemo runs the demo on a 127.0.0.1:0 listener with the password pw,
@@ -50,7 +30,7 @@ func startDemo(t *testing.T, pw secret) *demoRun {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
-	d := &demoRun{URL: "http://" + ln.Addr().String(), DBPath: filepath.Join(t.TempDir(), "demo.db"), Out: &syncBuffer{}}
+	d := &demoRun{URL: "http://" + ln.Addr().String(), DBPath: filepath.Join(t.TempDir(), "demo.db"), Out: &apptest.Buffer{}}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
