@@ -100,17 +100,17 @@ func (s *Tx) RecordEvents(ctx context.Context, evs []*WebhookEvent) (isNew []boo
 		return nil, fmt.Errorf("models: record %d events: %w", len(evs), err)
 	}
 	isNew = make([]bool, len(evs))
-	// Redeliveries are rare: one indexed update each (SQLite would scan
-	// the table for a row-value IN list).
-	count := s.rebind("UPDATE webhook_events SET deliveries = deliveries + ? WHERE event_ts = ? AND dedup_key = ?")
 	for _, k := range inserted {
 		isNew[first[k]] = true
 		copies[k]-- // the copy that was stored
 	}
+	// Redeliveries are rare: one indexed update each (SQLite would scan
+	// the table for a row-value IN list), its SQL made only when needed.
 	for k, n := range copies {
 		if n == 0 {
 			continue
 		}
+		count := s.rebind("UPDATE webhook_events SET deliveries = deliveries + ? WHERE event_ts = ? AND dedup_key = ?")
 		if _, err := s.sqlTx.ExecContext(ctx, count, n, k.ts, k.key); err != nil {
 			return nil, fmt.Errorf("models: count redeliveries: %w", err)
 		}
