@@ -38,13 +38,7 @@ import (
 // VmHWM is per process and never goes down: run the sub-benchmarks in
 // separate processes to read each one's peak RSS.
 func BenchmarkExportSessions(b *testing.B) {
-	n := 20_000
-	if v := os.Getenv("ROLLCALL_EXPORT_ROWS"); v != "" {
-		var err error
-		if n, err = strconv.Atoi(v); err != nil || n <= 0 {
-			b.Fatalf("ROLLCALL_EXPORT_ROWS=%q: want a positive count", v)
-		}
-	}
+	n := exportBenchRows(b)
 	store, id, path := exportBenchStore(b, n)
 	ctx := context.Background()
 	opt := csvOptions{loc: time.UTC}
@@ -234,6 +228,19 @@ func vmHWM() uint64 {
 // repeated with shifted join times) through jobs.SegmentFrom, and the
 // meeting's id. With ROLLCALL_EXPORT_DB set, a database already holding n
 // rows there is reused.
+// exportBenchRows is the export benchmarks' row count:
+// ROLLCALL_EXPORT_ROWS, or 20,000.
+func exportBenchRows(b *testing.B) int {
+	n := 20_000
+	if v := os.Getenv("ROLLCALL_EXPORT_ROWS"); v != "" {
+		var err error
+		if n, err = strconv.Atoi(v); err != nil || n <= 0 {
+			b.Fatalf("ROLLCALL_EXPORT_ROWS=%q: want a positive count", v)
+		}
+	}
+	return n
+}
+
 func exportBenchStore(b *testing.B, n int) (store *models.Store, id uint64, path string) {
 	b.Helper()
 	ctx := context.Background()

@@ -3,10 +3,10 @@ package handlers
 import (
 	"context"
 	"io"
-	"os"
-	"strconv"
 	"testing"
 	"time"
+
+	"rollcall/models"
 )
 
 // BenchmarkExportSessionsXLSX writes the sessions export of one meeting as
@@ -18,70 +18,51 @@ import (
 // process to read its own). Rows and database as BenchmarkExportSessions
 // (ROLLCALL_EXPORT_ROWS, default 20,000; ROLLCALL_EXPORT_DB to reuse one).
 func BenchmarkExportSessionsXLSX(b *testing.B) {
-	n := 20_000
-	if v := os.Getenv("ROLLCALL_EXPORT_ROWS"); v != "" {
-		var err error
-		if n, err = strconv.Atoi(v); err != nil || n <= 0 {
-			b.Fatalf("ROLLCALL_EXPORT_ROWS=%q: want a positive count", v)
-		}
-	}
+	n := exportBenchRows(b)
 	store, id, _ := exportBenchStore(b, n)
 	ctx := context.Background()
 
-	b.Run("xlsx", func(b *testing.B) {
-		var rows int
-		peak := sampleHeap(func() {
-			b.ResetTimer()
-			for b.Loop() {
-				keys, err := store.SegmentRawKeys(ctx, id)
-				if err != nil {
-					b.Fatal(err)
-				}
-				cur, err := store.ExportSegments(ctx, id)
-				if err != nil {
-					b.Fatal(err)
-				}
-				x, got, err := writeSessionsXLSX(cur, time.UTC, keys)
-				if err == nil {
-					err = x.writeTo(io.Discard)
-				}
-				x.close()
-				cur.Close()
-				if err != nil {
-					b.Fatal(err)
-				}
-				rows = got
+	// Both write the same cursor's rows; write returns how many it wrote.
+	for _, w := range []struct {
+		name  string
+		write func(cur *models.SegmentRows, keys []string) (int, error)
+	}{
+		{"xlsx", func(cur *models.SegmentRows, keys []string) (int, error) {
+			x, rows, err := writeSessionsXLSX(cur, time.UTC, keys)
+			if err == nil {
+				err = x.writeTo(io.Discard)
 			}
-		})
-		if rows != n {
-			b.Fatalf("exported %d rows, want %d", rows, n)
-		}
-		reportExport(b, n, peak)
-	})
-
-	b.Run("csv", func(b *testing.B) {
-		var rows int
-		peak := sampleHeap(func() {
-			b.ResetTimer()
-			for b.Loop() {
-				keys, err := store.SegmentRawKeys(ctx, id)
-				if err != nil {
-					b.Fatal(err)
+			x.close()
+			return rows, err
+		}},
+		{"csv", func(cur *models.SegmentRows, keys []string) (int, error) {
+			return writeSessions(io.Discard, cur, csvOptions{loc: time.UTC}, keys)
+		}},
+	} {
+		b.Run(w.name, func(b *testing.B) {
+			var rows int
+			peak := sampleHeap(func() {
+				b.ResetTimer()
+				for b.Loop() {
+					keys, err := store.SegmentRawKeys(ctx, id)
+					if err != nil {
+						b.Fatal(err)
+					}
+					cur, err := store.ExportSegments(ctx, id)
+					if err != nil {
+						b.Fatal(err)
+					}
+					rows, err = w.write(cur, keys)
+					cur.Close()
+					if err != nil {
+						b.Fatal(err)
+					}
 				}
-				cur, err := store.ExportSegments(ctx, id)
-				if err != nil {
-					b.Fatal(err)
-				}
-				rows, err = writeSessions(io.Discard, cur, csvOptions{loc: time.UTC}, keys)
-				cur.Close()
-				if err != nil {
-					b.Fatal(err)
-				}
+			})
+			if rows != n {
+				b.Fatalf("exported %d rows, want %d", rows, n)
 			}
+			reportExport(b, n, peak)
 		})
-		if rows != n {
-			b.Fatalf("exported %d rows, want %d", rows, n)
-		}
-		reportExport(b, n, peak)
-	})
+	}
 }
